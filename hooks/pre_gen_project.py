@@ -1,0 +1,86 @@
+"""Checks every answer before anything is written; a bad one ends generation with one line."""
+
+import keyword
+import re
+import sys
+
+# tojson makes each answer a valid string literal, whatever characters it holds.
+ANSWERS = {
+    "project_name": {{ cookiecutter.project_name | tojson }},
+    "project_slug": {{ cookiecutter.project_slug | tojson }},
+    "description": {{ cookiecutter.description | tojson }},
+    "resource_name": {{ cookiecutter.resource_name | tojson }},
+    "resource_plural": {{ cookiecutter.resource_plural | tojson }},
+    "database": {{ cookiecutter.database | tojson }},
+    "gunicorn_workers": {{ cookiecutter.gunicorn_workers | tojson }},
+    "python_version": {{ cookiecutter.python_version | tojson }},
+}
+
+SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
+
+# Names the generated code imports, defines or routes already; a package or app named like
+# one of them would shadow it.
+TAKEN = {
+    "accounts", "account", "admin", "api", "app", "apps", "auth", "config", "contenttypes",
+    "core", "django", "docs", "drf_spectacular", "drf_spectacular_sidecar", "environ",
+    "group", "groups", "gunicorn", "healthz", "manage", "messages", "migrations", "permission",
+    "permissions", "psycopg", "pytest", "rest_framework", "rest_framework_simplejwt", "schema",
+    "sessions", "settings", "static", "staticfiles", "templates", "test", "tests", "token",
+    "tokens", "user", "users", "whitenoise",
+}  # fmt: skip
+
+WORKERS = range(1, 33)
+DATABASES = ("sqlite", "postgres")
+PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
+
+
+def check_identifier(field, value):
+    if not SNAKE_CASE.fullmatch(value):
+        return (
+            f"{field} {value!r} is not snake_case: use lowercase letters, digits and single "
+            "underscores, starting with a letter (e.g. book, blog_post)"
+        )
+    if keyword.iskeyword(value) or keyword.issoftkeyword(value):
+        return f"{field} {value!r} is a Python keyword; choose another name"
+    if value in TAKEN or value in sys.stdlib_module_names:
+        return f"{field} {value!r} would shadow a module or route of the same name; choose another"
+    return None
+
+
+def check_text(field, value):
+    if not value.strip():
+        return f"{field} is empty; give it a value"
+    if any(char in value for char in '"\\\n'):
+        return f"{field} {value!r} may not contain double quotes, backslashes or line breaks"
+    return None
+
+
+def problems(answers):
+    yield check_text("project_name", answers["project_name"])
+    yield check_text("description", answers["description"])
+    for field in ("project_slug", "resource_name", "resource_plural"):
+        yield check_identifier(field, answers[field])
+    if answers["resource_plural"] == answers["resource_name"]:
+        yield "resource_plural must differ from resource_name (e.g. thing -> things)"
+    if answers["resource_plural"] == answers["project_slug"]:
+        yield "resource_plural must differ from project_slug"
+    if answers["database"] not in DATABASES:
+        yield f"database {answers['database']!r} is not one of: {', '.join(DATABASES)}"
+    workers = str(answers["gunicorn_workers"])
+    if not (workers.isdigit() and int(workers) in WORKERS):
+        yield f"gunicorn_workers {workers!r} is not a whole number from 1 to 32"
+    if answers["python_version"] not in PYTHON_VERSIONS:
+        yield f"python_version {answers['python_version']!r} is not one of: " + ", ".join(
+            PYTHON_VERSIONS
+        )
+
+
+def main():
+    found = [problem for problem in problems(ANSWERS) if problem]
+    if found:
+        print(f"ERROR: {found[0]}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+import pytest
+
+from helpers.machine import run
+from helpers.project import project_venv, render, venv_env
+from helpers.services import PostgresCluster
+
+DATABASES = ["sqlite", "postgres"]
+
+
+@pytest.fixture(scope="session")
+def venv(tmp_path_factory):
+    """A virtualenv holding the rendered projects' requirements (cached across runs)."""
+    return project_venv(tmp_path_factory.mktemp("venv"))
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    cluster = PostgresCluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres):
+    """DATABASE_URL for a database: a new PostgreSQL database each call, or SQLite's default."""
+    created = iter(range(1000))
+
+    def database_url(database, project):
+        if database == "sqlite":
+            return f"sqlite:///{project / 'db.sqlite3'}"
+        return postgres.create_database(f"{project.name}_{next(created)}")
+
+    return database_url
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def served_project(request, tmp_path_factory, venv):
+    """A rendered, migrated project per database with the env to run its commands in."""
+    database = request.param
+    project = render(tmp_path_factory.mktemp(database), database=database)
+    url = request.getfixturevalue("database_url")(database, project)
+    env = venv_env(venv, DATABASE_URL=url)
+    run(["python", "manage.py", "migrate", "--noinput"], cwd=project, env=env)
+    run(["python", "manage.py", "collectstatic", "--noinput"], cwd=project, env=env)
+    return database, project, env

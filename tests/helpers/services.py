@@ -1,0 +1,83 @@
+"""Real services for the tests: a throwaway PostgreSQL cluster and Gunicorn."""
+
+import contextlib
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from .machine import free_port, require, run
+
+
+def postgres_bin(name):
+    """Debian keeps the server programs out of PATH, under /usr/lib/postgresql/<version>/bin."""
+    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))), None)
+    if not found:
+        require(name)
+    return found
+
+
+class PostgresCluster:
+    """A cluster of its own in a temporary folder, on a free port, removed afterwards."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.folder = Path(tempfile.mkdtemp(prefix="drf-auth-pg-"))
+        # initdb refuses to run as root; the postgres user that Debian's package makes runs it.
+        self.as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_owner:
+            shutil.chown(self.folder, "postgres")
+
+    def start(self):
+        data = self.folder / "data"
+        run([*self.as_owner, postgres_bin("initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8"])
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        run([*self.as_owner, postgres_bin("pg_ctl"), "-D", data, "-o", options, "-l", self.folder / "log", "-w", "start"])
+        return self
+
+    def stop(self):
+        subprocess.run([*self.as_owner, postgres_bin("pg_ctl"), "-D", self.folder / "data", "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def create_database(self, name):
+        run(["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-c", f'CREATE DATABASE "{name}"'])
+        return f"postgres://postgres:unused@127.0.0.1:{self.port}/{name}"
+
+
+@contextlib.contextmanager
+def gunicorn(project, env, *args, timeout=60):
+    """Serve a rendered project with Gunicorn and its own gunicorn.conf.py; yields the base URL."""
+    port = free_port()
+    log = tempfile.TemporaryFile(mode="w+")
+    process = subprocess.Popen(
+        ["gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", *args],
+        cwd=project,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(base, process, log, timeout)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def wait_until_healthy(base, process, log, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"gunicorn exited {process.returncode}:\n{log.read()[-4000:]}")
+        with contextlib.suppress(requests.ConnectionError):
+            if requests.get(f"{base}/healthz/", timeout=2).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"{base}/healthz/ did not answer 200 within {timeout} s")

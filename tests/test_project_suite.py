@@ -1,0 +1,16 @@
+"""Each variant's own test suite, on the database it was rendered for."""
+
+import pytest
+
+from conftest import DATABASES
+from helpers.machine import run
+from helpers.project import render, venv_env
+
+
+@pytest.mark.parametrize("database", DATABASES)
+def test_rendered_suite_passes(database, tmp_path, venv, database_url):
+    project = render(tmp_path, database=database, resource_name="category", resource_plural="categories")
+    env = venv_env(venv, DATABASE_URL=database_url(database, project))
+    result = run(["pytest", "-q", "-p", "no:cacheprovider"], cwd=project, env=env)
+    assert " passed" in result.stdout
+    assert "failed" not in result.stdout and "skipped" not in result.stdout

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts import views as account_views
+
+from .health import healthz
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="api-docs"), name="home"),
+    path("api/token/", account_views.LoginView.as_view(), name="token-obtain"),
+    path("api/token/refresh/", account_views.RefreshView.as_view(), name="token-refresh"),
+    path("api/token/verify/", account_views.VerifyView.as_view(), name="token-verify"),
+    path("api/token/blacklist/", account_views.LogoutView.as_view(), name="token-blacklist"),
+    path("api/v1/", include("{{ cookiecutter.resource_plural }}.urls")),
+    path("api-auth/", include("rest_framework.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+    path("healthz/", healthz, name="healthz"),
+]

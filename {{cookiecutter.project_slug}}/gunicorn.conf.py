@@ -1,0 +1,33 @@
+"""Gunicorn settings, read when Gunicorn starts in this folder: `gunicorn config.wsgi`.
+
+Each can be overridden on the command line, e.g. `gunicorn config.wsgi --workers 2`.
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+
+# Sync workers each serve one request at a time. Start from 2 x CPU cores + 1 and measure;
+# more workers than the cores can keep busy only add memory and context switches.
+# WEB_CONCURRENCY overrides the number, e.g. on a machine of another size.
+workers = int(os.environ.get("WEB_CONCURRENCY", "{{ cookiecutter.gunicorn_workers }}"))
+
+# A worker stuck on one request longer than this is killed and replaced.
+timeout = 30
+# On SIGTERM or SIGHUP, workers get this long to finish the requests they are serving.
+graceful_timeout = 30
+keepalive = 5
+
+# Recycle each worker after about a thousand requests, so a slow leak cannot grow for ever;
+# the jitter keeps the workers from restarting all at once.
+max_requests = 1000
+max_requests_jitter = 100
+
+# Worker heartbeats go to memory rather than to a disk that may be slow or read-only.
+SHARED_MEMORY = "/dev/shm"  # noqa: S108 (a folder in RAM, not a temporary file)
+if os.path.isdir(SHARED_MEMORY):
+    worker_tmp_dir = SHARED_MEMORY
+
+# Access and error logs to standard output, where Docker and systemd collect them.
+accesslog = "-"
+errorlog = "-"

@@ -1,0 +1,42 @@
+import pytest
+from django.conf import settings
+from django.db import DatabaseError
+
+
+def test_healthz(anonymous):
+    response = anonymous.get("/healthz/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_healthz_reports_a_database_failure(anonymous, monkeypatch):
+    def broken_cursor(*args, **kwargs):
+        raise DatabaseError("connection refused")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("config.health.connection.cursor", broken_cursor)
+        assert anonymous.get("/healthz/").status_code == 503
+
+
+@pytest.mark.parametrize("url", ["/api/schema/", "/api/docs/", "/admin/login/", "/api-auth/login/"])
+def test_public_pages(anonymous, url):
+    assert anonymous.get(url).status_code == 200
+
+
+def test_docs_load_nothing_from_a_cdn(anonymous):
+    page = anonymous.get("/api/docs/").content.decode()
+    assert "swagger-ui" in page
+    assert "cdn" not in page.lower()
+    assert "https://" not in page
+
+
+def test_root_redirects_to_the_docs(anonymous):
+    response = anonymous.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/api/docs/"
+
+
+def test_jwt_comes_before_session_authentication():
+    classes = settings.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]
+    assert classes[0].endswith("JWTAuthentication")
+    assert "rest_framework.authentication.SessionAuthentication" in classes
