@@ -1,0 +1,27 @@
+# Entry points of the template. `make test` is what CI runs (.ci/run).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint bench clean
+
+$(VENV)/ready: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+# Render the default (SQLite) project into demo/, install, migrate, add a demo user, serve it.
+demo: $(VENV)/ready
+	scripts/demo
+
+# Lint the template's own code, then every test: bakes, hooks, the rendered suites on SQLite
+# and PostgreSQL, Gunicorn over HTTP, the browser, containers.
+test: lint
+	$(BIN)/pytest
+
+lint: $(VENV)/ready
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf demo artifacts .pytest_cache
