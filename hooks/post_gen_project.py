@@ -26,7 +26,9 @@ EXPECTED = [
     "{{ cookiecutter.resource_plural }}/migrations/0001_initial.py",
 ]
 # Spelled in pieces so that cookiecutter does not read this hook's own pattern as a tag.
-TEMPLATE_DEBRIS = re.compile("|".join(re.escape(s) for s in ["{" + "{", "{" + "%", "cookiecutter."]))
+TEMPLATE_DEBRIS = re.compile(
+    "|".join(re.escape(s) for s in ["{" + "{", "{" + "%", "cookiecutter."])
+)
 
 
 def keep_chosen_variant():
@@ -68,7 +70,10 @@ def problems():
     for path in sorted(PROJECT.rglob("*")):
         if not path.is_file():
             continue
-        text = path.read_text()
+        try:
+            text = path.read_text()
+        except UnicodeDecodeError:
+            continue  # a binary file, such as an image, has no template syntax to leave behind
         if TEMPLATE_DEBRIS.search(text):
             yield f"{path.relative_to(PROJECT)} still holds template syntax"
         if path.suffix == ".py":

@@ -1,20 +1,12 @@
 """Checks every answer before anything is written; a bad one ends generation with one line."""
 
+import json
 import keyword
 import re
 import sys
 
-# tojson makes each answer a valid string literal, whatever characters it holds.
-ANSWERS = {
-    "project_name": {{ cookiecutter.project_name | tojson }},
-    "project_slug": {{ cookiecutter.project_slug | tojson }},
-    "description": {{ cookiecutter.description | tojson }},
-    "resource_name": {{ cookiecutter.resource_name | tojson }},
-    "resource_plural": {{ cookiecutter.resource_plural | tojson }},
-    "database": {{ cookiecutter.database | tojson }},
-    "gunicorn_workers": {{ cookiecutter.gunicorn_workers | tojson }},
-    "python_version": {{ cookiecutter.python_version | tojson }},
-}
+# The answers, written into this file by cookiecutter as JSON, whatever characters they hold.
+ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 
 SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 
@@ -29,12 +21,16 @@ TAKEN = {
     "tokens", "user", "users", "whitenoise",
 }  # fmt: skip
 
+# Names end up in class names and code lines; longer ones would not fit a readable line.
+MAX_NAME_LENGTH = 30
 WORKERS = range(1, 33)
 DATABASES = ("sqlite", "postgres")
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
 
 
 def check_identifier(field, value):
+    if len(value) > MAX_NAME_LENGTH:
+        return f"{field} {value!r} is longer than {MAX_NAME_LENGTH} characters"
     if not SNAKE_CASE.fullmatch(value):
         return (
             f"{field} {value!r} is not snake_case: use lowercase letters, digits and single "

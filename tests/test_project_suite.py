@@ -9,7 +9,9 @@ from helpers.project import render, venv_env
 
 @pytest.mark.parametrize("database", DATABASES)
 def test_rendered_suite_passes(database, tmp_path, venv, database_url):
-    project = render(tmp_path, database=database, resource_name="category", resource_plural="categories")
+    project = render(
+        tmp_path, database=database, resource_name="category", resource_plural="categories"
+    )
     env = venv_env(venv, DATABASE_URL=database_url(database, project))
     result = run(["pytest", "-q", "-p", "no:cacheprovider"], cwd=project, env=env)
     assert " passed" in result.stdout

@@ -16,7 +16,11 @@ CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "drf-au
 
 def render(output_dir, **answers):
     """Render the template without prompts; returns the project folder."""
-    return Path(cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(output_dir), extra_context=answers))
+    return Path(
+        cookiecutter(
+            str(TEMPLATE), no_input=True, output_dir=str(output_dir), extra_context=answers
+        )
+    )
 
 
 def project_venv(tmp_root):

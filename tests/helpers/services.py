@@ -16,7 +16,9 @@ from .machine import free_port, require, run
 
 def postgres_bin(name):
     """Debian keeps the server programs out of PATH, under /usr/lib/postgresql/<version>/bin."""
-    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))), None)
+    found = shutil.which(name) or next(
+        iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))), None
+    )
     if not found:
         require(name)
     return found
@@ -35,17 +37,24 @@ class PostgresCluster:
 
     def start(self):
         data = self.folder / "data"
-        run([*self.as_owner, postgres_bin("initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8"])
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-        run([*self.as_owner, postgres_bin("pg_ctl"), "-D", data, "-o", options, "-l", self.folder / "log", "-w", "start"])
+        self.server("initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        settings = {"listen_addresses": "127.0.0.1", "fsync": "off", "max_connections": 200}
+        options = f"-p {self.port} -k {self.folder} " + " ".join(
+            f"-c {name}={value}" for name, value in settings.items()
+        )
+        self.server("pg_ctl", "-D", data, "-o", options, "-l", self.folder / "log", "-w", "start")
         return self
 
     def stop(self):
-        subprocess.run([*self.as_owner, postgres_bin("pg_ctl"), "-D", self.folder / "data", "-m", "immediate", "stop"], capture_output=True)
+        self.server("pg_ctl", "-D", self.folder / "data", "-m", "immediate", "stop", check=False)
         shutil.rmtree(self.folder, ignore_errors=True)
 
+    def server(self, program, *args, check=True):
+        return run([*self.as_owner, postgres_bin(program), *args], check=check)
+
     def create_database(self, name):
-        run(["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-c", f'CREATE DATABASE "{name}"'])
+        psql = ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
+        run([*psql, "-c", f'CREATE DATABASE "{name}"'])
         return f"postgres://postgres:unused@127.0.0.1:{self.port}/{name}"
 
 
@@ -53,7 +62,7 @@ class PostgresCluster:
 def gunicorn(project, env, *args, timeout=60):
     """Serve a rendered project with Gunicorn and its own gunicorn.conf.py; yields the base URL."""
     port = free_port()
-    log = tempfile.TemporaryFile(mode="w+")
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (read only if Gunicorn fails to start)
     process = subprocess.Popen(
         ["gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", *args],
         cwd=project,

@@ -73,9 +73,8 @@ def test_unknown_ids_get_404(client_for, user):
 
 
 def test_lists_are_paginated_newest_first(client_for, user):
-    {{ cookiecutter.__resource_class }}.objects.bulk_create(
-        {{ cookiecutter.__resource_class }}(owner=user, name=f"item {n}") for n in range(25)
-    )
+    items = [{{ cookiecutter.__resource_class }}(owner=user, name=f"item {n}") for n in range(25)]
+    {{ cookiecutter.__resource_class }}.objects.bulk_create(items)
     client = client_for(user)
     first = client.get(LIST_URL).json()
     assert len(first["results"]) == 20

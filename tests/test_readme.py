@@ -1,0 +1,85 @@
+"""The rendered README is true: its routes are the URL configuration's, its walkthrough works."""
+
+import re
+
+import pytest
+
+from helpers.machine import run
+from helpers.project import render, venv_env
+from helpers.services import gunicorn
+
+# Prints every route of the URL configuration, admin's own pages folded into admin/.
+LIST_ROUTES = """
+import re
+from django.urls import URLResolver, get_resolver
+
+def walk(patterns, prefix=""):
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver) and route != "admin/":
+            yield from walk(pattern.url_patterns, route)
+        else:
+            yield route
+
+for route in walk(get_resolver().url_patterns):
+    route = re.sub(r"\\(\\?P<pk>[^)]*\\)", "<id>", route).replace("^", "").replace("$", "")
+    if "\\\\." not in route:  # the router's format-suffix twins
+        print("/" + route)
+"""
+
+
+def readme_routes(readme):
+    table = readme.split("## Routes", 1)[1].split("\n\n", 2)[1]
+    return {row.split("|")[2].strip().strip("`") for row in table.splitlines()[2:]}
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"database": "sqlite"},
+        {"database": "postgres", "resource_name": "category", "resource_plural": "categories"},
+    ],
+    ids=["things", "categories"],
+)
+def test_routes_table_matches_the_url_configuration(answers, tmp_path, venv):
+    project = render(tmp_path, **answers)
+    printed = run(
+        ["python", "manage.py", "shell", "-c", LIST_ROUTES], cwd=project, env=venv_env(venv)
+    )
+    routes = {line for line in printed.stdout.splitlines() if line.startswith("/")}
+    assert routes == readme_routes((project / "README.md").read_text())
+
+
+ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def walkthrough(readme):
+    section = readme.split("## Walkthrough", 1)[1]
+    return re.search(r"```bash\n(.*?)```", section, re.DOTALL).group(1)
+
+
+@pytest.mark.gunicorn
+def test_walkthrough_works_as_written(served_project, tmp_path):
+    """The README's httpie steps, pasted in order into a terminal, against Gunicorn (DEBUG off).
+
+    `script` gives them a terminal, as a person has: httpie reads stdin when it is not one.
+    """
+    _, project, env = served_project
+    steps = tmp_path / "walkthrough.sh"
+    with gunicorn(project, env) as base:
+        port = base.rsplit(":", 1)[1]
+        steps.write_text(
+            walkthrough((project / "README.md").read_text()).replace(":8000", f":{port}")
+        )
+        result = run(
+            ["script", "-qefc", f"bash -euo pipefail {steps}", "/dev/null"], cwd=project, env=env
+        )
+    output = ANSI_ESCAPES.sub("", result.stdout)
+    assert "HTTP/1.1 200 OK" in output
+    assert '"name": "Renamed"' in output
+    assert "HTTP/1.1 204 No Content" in output
+    assert "logged out: the access token is refused too" in output
+    assert "500" not in output
+    count = "from things.models import Thing; print('rows:', Thing.objects.count())"
+    remaining = run(["python", "manage.py", "shell", "-c", count], cwd=project, env=env)
+    assert "rows: 0" in remaining.stdout
