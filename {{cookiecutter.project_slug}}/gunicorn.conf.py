@@ -28,6 +28,10 @@ SHARED_MEMORY = "/dev/shm"  # noqa: S108 (a folder in RAM, not a temporary file)
 if os.path.isdir(SHARED_MEMORY):
     worker_tmp_dir = SHARED_MEMORY
 
+# No control socket: its default path in $HOME is shared by every Gunicorn of the user, and
+# the service user in the image has no home. Signals still work: HUP reloads, TERM stops.
+control_socket_disable = True
+
 # Access and error logs to standard output, where Docker and systemd collect them.
 accesslog = "-"
 errorlog = "-"
