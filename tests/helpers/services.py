@@ -85,7 +85,8 @@ def wait_until_healthy(base, process, log, timeout):
         if process.poll() is not None:
             log.seek(0)
             raise RuntimeError(f"gunicorn exited {process.returncode}:\n{log.read()[-4000:]}")
-        with contextlib.suppress(requests.ConnectionError):
+        # Not listening yet, or a first answer slowed by imports and a busy machine: ask again.
+        with contextlib.suppress(requests.ConnectionError, requests.Timeout):
             if requests.get(f"{base}/healthz/", timeout=2).status_code == 200:
                 return
         time.sleep(0.2)
