@@ -1,0 +1,170 @@
+"""Docker for the tests: the engine, the local stand-in base images, builds and compose stacks.
+
+No image registry is reachable here, so builds start from stand-ins that
+tests/standin_images/build.sh makes (run by .ci/setup-machine). Only the classic builder
+is used for the main builds: DOCKER_BUILDKIT=0 works with every docker client and engine.
+"""
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+import requests
+
+from .machine import IN_CI, run
+
+STANDIN_PYTHON_IMAGE = os.environ.get("STANDIN_PYTHON_IMAGE", "drf-auth-template/python:3.11-slim")
+STANDIN_POSTGRES_IMAGE = os.environ.get("STANDIN_POSTGRES_IMAGE", "drf-auth-template/postgres:15")
+# On the images the tests build, so that those they replace can be found and removed.
+TEST_LABEL = "drf-auth-template.test-image"
+# Variables of the machine that would leak into the compose file's ${...} substitutions.
+LEAKY_PREFIXES = ("DJANGO_", "POSTGRES_", "COMPOSE_", "WEB_", "DATABASE_URL", "PYTHON_IMAGE")
+
+
+def skip_or_fail(message):
+    """As helpers.machine.require: skip on a laptop, fail in CI."""
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def require_engine():
+    """A running engine and the stand-in base images, built by .ci/setup-machine."""
+    info = run(["docker", "info"], check=False, timeout=30)
+    if info.returncode != 0:
+        skip_or_fail(f"the Docker engine is not running: {info.stderr.strip()[-300:]}")
+    for image in (STANDIN_PYTHON_IMAGE, STANDIN_POSTGRES_IMAGE):
+        if not image_exists(image):
+            skip_or_fail(f"no image {image}: run tests/standin_images/build.sh")
+
+
+def docker_env(**extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(LEAKY_PREFIXES)}
+    env.update({key: str(value) for key, value in extra.items()})
+    return env
+
+
+def image_exists(image):
+    return run(["docker", "image", "inspect", image], check=False, timeout=30).returncode == 0
+
+
+def inspect_image(image):
+    return json.loads(run(["docker", "image", "inspect", image], timeout=30).stdout)[0]
+
+
+def build_image(context, tag, client="docker", buildkit=False):
+    """`docker build` of a rendered project on the stand-in base: (seconds, the build's output).
+
+    The tag is kept, so that the next run hits Docker's layer cache. The images it replaced
+    (untagged, carrying TEST_LABEL) are removed once no container uses them; the layer cache
+    itself (the build stage's untagged images) has no label and stays.
+    """
+    started = time.monotonic()
+    result = run(
+        [client, "build", "--network", "host", "--label", f"{TEST_LABEL}=true"]
+        + ["--build-arg", f"BASE_IMAGE={STANDIN_PYTHON_IMAGE}", "-t", tag, "."],
+        cwd=context,
+        env=docker_env(DOCKER_BUILDKIT="1" if buildkit else "0"),
+        timeout=900,
+    )
+    took = time.monotonic() - started
+    run(["docker", "image", "prune", "-f", "--filter", f"label={TEST_LABEL}"], timeout=120)
+    return took, result.stdout + result.stderr
+
+
+def in_image(image, *command, env=(), user=None, check=False):
+    """Run a command in a throwaway container of the image, as its own user unless told."""
+    options = [f"--env={name}={value}" for name, value in dict(env).items()]
+    if user is not None:
+        options.append(f"--user={user}")
+    return run(["docker", "run", "--rm", *options, image, *command], check=check, timeout=120)
+
+
+def buildkit_client():
+    """A docker client that builds with BuildKit here, or None.
+
+    Clients from 23.0 on build with BuildKit through the buildx plugin only. Older ones (such
+    as Debian 12's docker.io, 20.10) use the engine's built-in BuildKit when DOCKER_BUILDKIT=1.
+    """
+    candidates = dict.fromkeys(filter(None, [shutil.which("docker"), "/usr/bin/docker"]))
+    for client in candidates:
+        if not os.path.exists(client):
+            continue
+        buildx = run([client, "buildx", "version"], check=False, timeout=30)
+        if buildx.returncode == 0:
+            return client
+        version = run(
+            [client, "version", "--format", "{{.Client.Version}}"], check=False, timeout=30
+        )
+        major = version.stdout.strip().split(".", 1)[0]
+        if major.isdigit() and int(major) < 23:
+            return client
+    return None
+
+
+class Compose:
+    """docker-compose (v1) for one rendered project, under a project name of its own."""
+
+    def __init__(self, project_dir, name, **variables):
+        self.project_dir = project_dir
+        self.env = docker_env(COMPOSE_PROJECT_NAME=name, **variables)
+
+    def __call__(self, *args, check=True, timeout=300):
+        return run(
+            ["docker-compose", *args],
+            cwd=self.project_dir,
+            env=self.env,
+            check=check,
+            timeout=timeout,
+        )
+
+    def exec(self, service, *command, env=(), check=True):
+        options = []
+        for name, value in dict(env).items():
+            options += ["-e", f"{name}={value}"]  # compose v1 mangles the -e=NAME=value form
+        return self("exec", "-T", *options, service, *command, check=check)
+
+    def container(self, service):
+        return self("ps", "-q", service).stdout.strip()
+
+    def remove(self):
+        """`down -v`: containers, network and volumes. For finalizers, so it never raises."""
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self("down", "-v", "--remove-orphans", check=False, timeout=120)
+
+    def logs(self):
+        return self("logs", "--no-color", "--tail=60", check=False).stdout
+
+    def wait_until_healthy(self, service, url, timeout=180):
+        container = self.container(service)
+        assert container, f"no {service} container:\n{self.logs()}"
+        wait_until_healthy(container, url, self.logs, timeout)
+
+
+def wait_until_healthy(container, url, logs, timeout=180):
+    """Until Docker's health check says healthy and `url` answers 200; fails on a crash.
+
+    logs() gives what to show when it fails.
+    """
+    deadline = time.monotonic() + timeout
+    answered = False
+    while time.monotonic() < deadline:
+        found = json.loads(run(["docker", "inspect", container], timeout=30).stdout)[0]
+        state, restarts = found["State"], found["RestartCount"]
+        health = (state.get("Health") or {}).get("Status")
+        if state["Status"] in ("exited", "dead") or health == "unhealthy" or restarts:
+            pytest.fail(
+                f"{found['Name']} is {state['Status']}, health {health}, restarts {restarts}:\n"
+                f"{logs()}"
+            )
+        if not answered:
+            with contextlib.suppress(requests.ConnectionError, requests.Timeout):
+                answered = requests.get(url, timeout=2).status_code == 200
+        if answered and health == "healthy":
+            return
+        time.sleep(0.5)
+    pytest.fail(f"{container} not healthy within {timeout} s (answered: {answered}):\n{logs()}")
