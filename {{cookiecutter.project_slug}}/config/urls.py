@@ -20,3 +20,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
 ]
+
+# Errors outside the API views are JSON too: a URL that matches no route, a request Django
+# refuses (e.g. an unknown Host header), a crash. DRF provides the 400 and 500 views.
+handler400 = "rest_framework.exceptions.bad_request"
+handler404 = "config.exceptions.not_found"
+handler500 = "rest_framework.exceptions.server_error"

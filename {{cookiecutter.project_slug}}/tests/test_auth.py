@@ -27,6 +27,12 @@ def test_verify(anonymous, tokens):
     assert anonymous.post("/api/token/verify/", {"token": "not-a-token"}).status_code == 401
 
 
+def test_verify_refuses_a_rotated_refresh_token_with_401(anonymous, tokens):
+    anonymous.post("/api/token/refresh/", {"refresh": tokens["refresh"]})
+    response = anonymous.post("/api/token/verify/", {"token": tokens["refresh"]})
+    assert response.status_code == 401
+
+
 def test_logout_ends_refresh_and_access_tokens(anonymous, tokens):
     client = bearer_client(tokens["access"])
     assert client.get(LIST_URL).status_code == 200
@@ -66,6 +72,20 @@ def test_token_endpoint_is_throttled(anonymous, user, settings):
         for _ in range(allowed + 1)
     ]
     assert statuses[:allowed] == [401] * allowed
+    assert statuses[-1] == 429
+
+
+def test_token_throttle_ignores_a_made_up_forwarded_for(anonymous, user, settings):
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    allowed = int(rates["token"].split("/")[0])
+    statuses = [
+        anonymous.post(
+            "/api/token/",
+            {"username": "alice", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{attempt}",
+        ).status_code
+        for attempt in range(allowed + 1)
+    ]
     assert statuses[-1] == 429
 
 

@@ -63,6 +63,17 @@ def test_invalid_input_is_refused(client_for, user):
     client = client_for(user)
     assert client.post(LIST_URL, {}).status_code == 400
     assert client.post(LIST_URL, {"name": "x" * 201}).status_code == 400
+    # Text must come as a string: DRF alone would store the number 5 as the name "5".
+    for name in (5, ["a"], {"a": 1}, True):
+        assert client.post(LIST_URL, {"name": name}).status_code == 400
+    assert not {{ cookiecutter.__resource_class }}.objects.exists()
+
+
+def test_oversized_body_gets_413_json(client_for, user, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = client_for(user).post(LIST_URL, {"name": "big", "description": "d" * 1000})
+    assert response.status_code == 413
+    assert response.json() == {"detail": "The request body is too large."}
     assert not {{ cookiecutter.__resource_class }}.objects.exists()
 
 
@@ -87,4 +98,20 @@ def test_lists_are_paginated_newest_first(client_for, user):
 
 
 def test_bad_cursor_gets_404(client_for, user):
-    assert client_for(user).get(LIST_URL, {"cursor": "bogus"}).status_code == 404
+    client = client_for(user)
+    assert client.get(LIST_URL, {"cursor": "bogus"}).status_code == 404
+    # A well-formed cursor with a position that is not an id (base64 of "p=abc").
+    assert client.get(LIST_URL, {"cursor": "cD1hYmM="}).status_code == 404
+
+
+@pytest.mark.parametrize("page_size", ["0", "-1", "101", "abc", "9" * 40])
+def test_page_size_out_of_range_gets_400(client_for, user, page_size):
+    response = client_for(user).get(LIST_URL, {"page_size": page_size})
+    assert response.status_code == 400
+    assert "page_size" in response.json()
+
+
+def test_page_size_is_honoured(client_for, user):
+    for n in range(5):
+        {{ cookiecutter.__resource_class }}.objects.create(owner=user, name=f"item {n}")
+    assert len(client_for(user).get(LIST_URL, {"page_size": "2"}).json()["results"]) == 2

@@ -1,9 +1,25 @@
+from django.db import models
 from rest_framework import serializers
 
 from .models import {{ cookiecutter.__resource_class }}
 
 
+class StrictCharField(serializers.CharField):
+    """Text that must come as a string. DRF's CharField turns a number into one ("name": 5
+    is stored as "5"), where the API schema promises a string and a list is refused."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class {{ cookiecutter.__resource_class }}Serializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
     # Set from the request by the view; clients can read it but never write it.
     owner = serializers.ReadOnlyField(source="owner.username")
 
