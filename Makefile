@@ -19,6 +19,12 @@ demo: $(VENV)/ready
 test: lint
 	$(BIN)/pytest
 
+# Serve both variants under Gunicorn, runserver and beside a bare Django view, load them with
+# wrk and print requests/s, latency and their ratios (about 3 minutes; see bench/run.py --help:
+# BENCH_SECONDS, BENCH_ROUNDS and BENCH_CONNECTIONS tune it).
+bench: $(VENV)/ready
+	$(BIN)/python bench/run.py
+
 lint: $(VENV)/ready
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
