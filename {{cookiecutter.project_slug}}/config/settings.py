@@ -139,6 +139,10 @@ REST_FRAMEWORK = {
     # drf-spectacular's schema, plus the error responses of each operation.
     "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Datetimes reach the JSON encoder as they are, and it writes the same ISO 8601 text in
+    # UTC ("2026-01-31T12:00:00.123456Z"). DRF's own formatting would first convert each one to
+    # the current time zone: half of the time it takes to serialize a page of the list.
+    "DATETIME_FORMAT": None,
 }
 
 SIMPLE_JWT = {

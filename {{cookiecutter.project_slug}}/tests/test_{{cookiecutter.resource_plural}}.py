@@ -1,3 +1,5 @@
+from datetime import datetime
+
 import pytest
 
 from {{ cookiecutter.resource_plural }}.models import {{ cookiecutter.__resource_class }}
@@ -31,6 +33,13 @@ def test_read_list_and_detail(client_for, other_user, owned):
     listed = client.get(LIST_URL).json()["results"]
     assert [item["id"] for item in listed] == [owned.pk]
     assert client.get(detail_url(owned.pk)).json()["description"] == "mine"
+
+
+def test_times_are_iso_8601_in_utc(client_for, user, owned):
+    body = client_for(user).get(detail_url(owned.pk)).json()
+    for name in ("created_at", "updated_at"):
+        assert body[name].endswith("Z")
+        assert datetime.fromisoformat(body[name]) == getattr(owned, name)
 
 
 def test_owner_updates_and_deletes(client_for, user, owned):
