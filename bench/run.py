@@ -4,6 +4,8 @@ Renders the SQLite and the PostgreSQL variant and serves each under Gunicorn wit
 gunicorn.conf.py, next to the same project under `manage.py runserver` and a one-line Django view
 under a copy of the same gunicorn.conf.py. wrk then loads the authenticated list (a page of 20)
 with 100 rows and with 100,000 rows in the table, a detail, a create and a token obtain.
+A DRF view in the same project that checks the token and the user and then does nothing shows
+how much of the bare view's speed is gone before the list does any work of its own.
 
 This machine is shared and noisy, so every server stays up for the whole run and the figures
 that are compared are measured in turns, round after round; each figure is the median of its
@@ -100,6 +102,25 @@ BARE_FILES = {
         "from django.core.wsgi import get_wsgi_application\n\n"
         'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bare.settings")\n'
         "application = get_wsgi_application()\n"
+    ),
+}
+
+# The floor of any view in the rendered project: the same settings and middleware, DRF with the
+# JWT check that reads the user row, and then no work at all. Served by its own Gunicorn.
+FLOOR_PATH = "/bench/floor/"
+FLOOR_FILES = {
+    "bench_floor_settings.py": (
+        'from config.settings import *  # noqa: F403\n\nROOT_URLCONF = "bench_floor_urls"\n'
+    ),
+    "bench_floor_urls.py": (
+        "from django.urls import path\n"
+        "from rest_framework.response import Response\n"
+        "from rest_framework.views import APIView\n\n"
+        "from config.urls import urlpatterns as project_urls\n\n\n"
+        "class Floor(APIView):\n"
+        "    def get(self, request):\n"
+        "        return Response([])\n\n\n"
+        f'urlpatterns = [path("{FLOOR_PATH[1:]}", Floor.as_view()), *project_urls]\n'
     ),
 }
 
@@ -369,10 +390,14 @@ class Variant:
 
         gunicorn = ["gunicorn", "config.wsgi", "--bind", "127.0.0.1:{port}"]
         runserver = ["python", "manage.py", "runserver", "--noreload", "127.0.0.1:{port}"]
+        for name, text in FLOOR_FILES.items():
+            (self.project / name).write_text(text)
+        floor_env = {**self.env, "DJANGO_SETTINGS_MODULE": "bench_floor_settings"}
         servers = {
             "gunicorn": Server(gunicorn, self.project, self.env, bench.folder, database_pid),
             "large": Server(gunicorn, self.project, large_env, bench.folder, database_pid),
             "runserver": Server(runserver, self.project, self.env, bench.folder, database_pid),
+            "floor": Server(gunicorn, self.project, floor_env, bench.folder, database_pid),
         }
         for server in servers.values():
             stack.enter_context(server)
@@ -390,6 +415,7 @@ class Variant:
         self.list = figure("gunicorn list, 100 rows", "gunicorn", LIST_URL, get)
         self.list_large = figure(f"gunicorn list, {LARGE_TABLE:,} rows", "large", LIST_URL, get)
         self.runserver = figure("runserver list, 100 rows", "runserver", LIST_URL, get)
+        self.floor = figure("gunicorn DRF + JWT view, no work", "floor", FLOOR_PATH, get)
         self.detail = figure("gunicorn detail", "gunicorn", f"{LIST_URL}{self.newest}/", get)
         self.create = figure("gunicorn create", "gunicorn", LIST_URL, post)
         # Each token costs a PBKDF2 hash of a million rounds: few connections, a short run.
@@ -428,6 +454,7 @@ class Variant:
             self.sessions += self.cluster.sessions("bench") - before
         self.runserver.measure()
         self.list_large.measure()
+        self.floor.measure()
 
     def user_check_works(self):
         """After the run: the token of a deactivated user must be refused at once."""
@@ -512,7 +539,7 @@ def report(variants, bare, render_time, user_checks):
     header = f"{'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'CPU ms/req':>9}   req/s per round"
     print(f"  {'':<38} {header}")
     for variant in variants:
-        for name in ("list", "list_large", "runserver", "detail", "create", "obtain"):
+        for name in ("list", "list_large", "runserver", "floor", "detail", "create", "obtain"):
             print(getattr(variant, name).row())
     print(bare.row())
 
@@ -528,6 +555,14 @@ def report(variants, bare, render_time, user_checks):
         judge(each(lambda v: rps(v.list) / rps(v.runserver)), 3),
     )
     line("list req/s, Gunicorn / bare view:", judge(each(lambda v: rps(v.list) / rps(bare)), 0.3))
+    # How much of the bare view's speed is left before the list does any work of its own.
+    line(
+        "DRF + JWT view doing nothing / bare view:",
+        times(each(lambda v: rps(v.floor) / rps(bare)), 3),
+    )
+    line(
+        "list / DRF + JWT view doing nothing:", times(each(lambda v: rps(v.list) / rps(v.floor)), 3)
+    )
     growth = each(lambda v: v.list_large.median("p50") / v.list.median("p50"))
     line(
         f"list p50, {LARGE_TABLE:,} rows / {SMALL_TABLE} rows:", judge(growth, 1.5, at_least=False)
@@ -581,7 +616,7 @@ def main():
         os.sync()  # the seeded databases reach the disk now, not during the first round
         log("warming up every server")
         for variant in variants:
-            for figure in (variant.list, variant.list_large, variant.runserver):
+            for figure in (variant.list, variant.list_large, variant.runserver, variant.floor):
                 figure.warm_up()
         bare.warm_up()
         for round_number in range(1, args.rounds + 1):
