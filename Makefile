@@ -20,7 +20,7 @@ test: lint
 	$(BIN)/pytest
 
 # Serve both variants under Gunicorn, runserver and beside a bare Django view, load them with
-# wrk and print requests/s, latency and their ratios (about 3 minutes; see bench/run.py --help:
+# wrk and print requests/s, latency and their ratios (about 3.5 minutes; see bench/run.py --help:
 # BENCH_SECONDS, BENCH_ROUNDS and BENCH_CONNECTIONS tune it).
 bench: $(VENV)/ready
 	$(BIN)/python bench/run.py
