@@ -1,5 +1,6 @@
 import pytest
 
+from helpers.live_api import temporary_users
 from helpers.machine import run
 from helpers.project import project_venv, render, venv_env
 from helpers.services import PostgresCluster
@@ -43,3 +44,12 @@ def served_project(request, tmp_path_factory, venv):
     run(["python", "manage.py", "migrate", "--noinput"], cwd=project, env=env)
     run(["python", "manage.py", "collectstatic", "--noinput"], cwd=project, env=env)
     return database, project, env
+
+
+@pytest.fixture
+def username(served_project, request):
+    """A user of the test's own, named after its module; it goes afterwards, with all it wrote."""
+    _, project, env = served_project
+    name = request.module.__name__.removeprefix("test_")
+    with temporary_users(project, env, name) as (username,):
+        yield username

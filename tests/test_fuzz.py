@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from helpers.live_api import login, service_env, temporary_users
+from helpers.live_api import login, service_env
 from helpers.services import gunicorn
 
 pytestmark = pytest.mark.gunicorn
@@ -25,14 +25,6 @@ TESTS = Path(__file__).resolve().parent
 MAX_EXAMPLES = 25
 # A fixed seed makes each run send the same cases; change it to explore others.
 SEED = 4
-
-
-@pytest.fixture
-def username(served_project):
-    """A user of this test's own; it goes afterwards, with everything it wrote."""
-    _, project, env = served_project
-    with temporary_users(project, env, "fuzzer") as (name,):
-        yield name
 
 
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(

@@ -23,7 +23,6 @@ from helpers.live_api import (
     gunicorn_master,
     login,
     service_env,
-    temporary_users,
     wait_for_workers,
 )
 from helpers.services import gunicorn
@@ -34,14 +33,6 @@ WORKERS = 4
 POSTS = 2000
 CLIENTS = 64
 READERS = 4
-
-
-@pytest.fixture
-def username(served_project):
-    """A user of this test's own; it goes afterwards, with everything it wrote."""
-    _, project, env = served_project
-    with temporary_users(project, env, "loader") as (name,):
-        yield name
 
 
 class Client:
