@@ -42,6 +42,7 @@ from cookiecutter.main import cookiecutter
 TEMPLATE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TEMPLATE / "tests"))
 
+from helpers.live_api import child_pids  # noqa: E402
 from helpers.machine import free_port  # noqa: E402
 from helpers.project import project_venv, venv_env  # noqa: E402
 from helpers.services import PostgresCluster  # noqa: E402
@@ -177,6 +178,13 @@ def ensure_wrk():
         run(["apt-get", "install", "-y", "-qq", "wrk"], timeout=300)
 
 
+def write_files(folder, files):
+    """Write {relative path: text} under folder, making the folders they need."""
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+
+
 def log(message):
     print(f"bench: {message}", flush=True)
 
@@ -234,9 +242,8 @@ def lua_script(folder, name, token=None, body=None):
 def cpu_seconds(pid):
     """CPU used by a process, its live children and the children it has reaped."""
     ticks = os.sysconf("SC_CLK_TCK")
-    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
     total = 0
-    for index, process in enumerate([pid, *map(int, children.stdout.split())]):
+    for index, process in enumerate([pid, *child_pids(pid)]):
         with contextlib.suppress(FileNotFoundError):
             stat = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
             utime, stime, cutime, cstime = map(int, stat[11:15])
@@ -390,8 +397,7 @@ class Variant:
 
         gunicorn = ["gunicorn", "config.wsgi", "--bind", "127.0.0.1:{port}"]
         runserver = ["python", "manage.py", "runserver", "--noreload", "127.0.0.1:{port}"]
-        for name, text in FLOOR_FILES.items():
-            (self.project / name).write_text(text)
+        write_files(self.project, FLOOR_FILES)
         floor_env = {**self.env, "DJANGO_SETTINGS_MODULE": "bench_floor_settings"}
         servers = {
             "gunicorn": Server(gunicorn, self.project, self.env, bench.folder, database_pid),
@@ -490,9 +496,7 @@ class Bench:
     def bare_view(self, stack, project):
         """The one-line view under a copy of the rendered project's gunicorn.conf.py."""
         folder = self.folder / "bare"
-        for name, text in BARE_FILES.items():
-            (folder / name).parent.mkdir(parents=True, exist_ok=True)
-            (folder / name).write_text(text)
+        write_files(folder, BARE_FILES)
         shutil.copy(project / "gunicorn.conf.py", folder / "gunicorn.conf.py")
         command = ["gunicorn", "bare.wsgi", "--bind", "127.0.0.1:{port}"]
         server = stack.enter_context(
