@@ -30,4 +30,4 @@ lint: $(VENV)/ready
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf demo artifacts .pytest_cache
+	rm -rf demo artifacts .pytest_cache .hypothesis
