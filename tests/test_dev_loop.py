@@ -9,6 +9,7 @@ laptop. The images are built once per database, with host networking as builds n
 compose's own builds in the Makefile then come from Docker's cache.
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -74,6 +75,19 @@ class DevProject:
         )
         self.timings[" ".join(args)] = time.monotonic() - started
         return result.returncode, result.stdout + result.stderr
+
+    def start(self, target, log):
+        """`make <target>` left running, as in a second terminal; what it prints goes to log."""
+        with log.open("w") as out:
+            return subprocess.Popen(
+                ["make", target],
+                cwd=self.project,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, for the Ctrl-C of stop()
+            )
 
     def compose(self, *args, dev=True, check=True):
         stack = ["-p", self.env["DEV_PROJECT"], "-f", "docker-compose.dev.yml"] if dev else []
@@ -148,6 +162,27 @@ def owner(path):
     return path.stat().st_uid
 
 
+@contextlib.contextmanager
+def changed(path, text):
+    """The file holds text meanwhile; afterwards it is as it was, or gone if it was new."""
+    original = path.read_text() if path.exists() else None
+    path.write_text(text)
+    try:
+        yield
+    finally:
+        if original is None:
+            path.unlink()
+        else:
+            path.write_text(original)
+
+
+def replaced(path, old, new):
+    """changed(), with one piece of the file replaced."""
+    text = path.read_text()
+    assert old in text, f"{old!r} is not in {path}"
+    return changed(path, text.replace(old, new))
+
+
 def test_make_test_runs_checks_and_suite_in_containers(dev):
     """The one command: ruff, the migrations check and pytest, on the service's database."""
     status, output = dev.make("test")
@@ -167,46 +202,43 @@ def test_make_test_runs_checks_and_suite_in_containers(dev):
 
 
 def test_make_test_fails_when_a_test_fails(dev):
-    broken = dev.project / "tests" / "test_made_to_fail.py"
-    broken.write_text(FAILING_TEST)
-    try:
+    with changed(dev.project / "tests" / "test_made_to_fail.py", FAILING_TEST):
         status, output = dev.make("test")
-    finally:
-        broken.unlink()
     assert status != 0, output[-4000:]
     assert "1 failed" in output and "test_made_to_fail" in output, output[-4000:]
     dev.report("make test, one test made to fail", dev.timings["test"])
 
 
 @pytest.mark.parametrize("dev", ["sqlite"], indirect=True)
-def test_make_lint_fails_on_unformatted_code_and_a_missing_migration(dev):
+def test_make_lint_and_make_makemigrations(dev):
+    """lint fails on unformatted code and on a model change without its migration, which
+    makemigrations then writes into the folder as a file of the folder's owner."""
     status, output = dev.make("lint")
     assert status == 0, output[-4000:]
 
-    unformatted = dev.project / "config" / "unformatted.py"
-    unformatted.write_text(UNFORMATTED)
-    try:
+    with changed(dev.project / "config" / "unformatted.py", UNFORMATTED):
         status, output = dev.make("lint")
-    finally:
-        unformatted.unlink()
     assert status != 0 and "config/unformatted.py" in output, output[-4000:]
     assert "1 file would be reformatted" in output
 
-    models = dev.project / "things" / "models.py"
-    original = models.read_text()
     field = "    name = models.CharField(max_length=200)\n"
-    models.write_text(
-        original.replace(field, field + "    rating = models.IntegerField(default=0)\n")
-    )
-    try:
+    added = field + "    rating = models.IntegerField(default=0)\n"
+    with replaced(dev.project / "things" / "models.py", field, added):
         status, output = dev.make("lint")
-    finally:
-        models.write_text(original)
-    assert status != 0 and "Add field rating to thing" in output, output[-4000:]
+        assert status != 0 and "Add field rating to thing" in output, output[-4000:]
+
+        status, output = dev.make("makemigrations")
+        migration = dev.project / "things" / "migrations" / "0002_thing_rating.py"
+        try:
+            assert status == 0 and migration.is_file(), output[-4000:]
+            assert owner(migration) == HOST_USER, "the new migration is not the user's file"
+            assert "migrations.AddField" in migration.read_text()
+        finally:
+            migration.unlink(missing_ok=True)
 
 
-def web_container(dev, stack_dev=True):
-    container = dev.compose("ps", "-q", "web", dev=stack_dev).stdout.strip()
+def web_container(dev):
+    container = dev.compose("ps", "-q", "web").stdout.strip()
     assert container, "no web container"
     found = json.loads(run(["docker", "inspect", container]).stdout)[0]
     return {
@@ -261,18 +293,7 @@ def test_make_dev_serves_an_edit_without_a_rebuild(dev, tmp_path):
 
     log = tmp_path / "make-dev.log"
     started = time.monotonic()
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            ["make", "dev"],
-            cwd=dev.project,
-            env=dev.env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    health = dev.project / "config" / "health.py"
-    original = health.read_text()
+    process = dev.start("dev", log)
     try:
         healthz = f"{base}/healthz/"
         wait_for(lambda: serves(healthz, '"ok"'), "make dev serving", 240, process, log)
@@ -292,23 +313,15 @@ def test_make_dev_serves_an_edit_without_a_rebuild(dev, tmp_path):
         login = {"username": "alice", "password": SUPERUSER["DJANGO_SUPERUSER_PASSWORD"]}
         assert requests.post(f"{base}/api/token/", json=login, timeout=10).status_code == 200
 
-        edited = original.replace('{"status": "ok"}', '{"status": "ok", "edited": "live"}')
-        assert edited != original
-        health.write_text(edited)
-        saved = time.monotonic()
-        wait_for(
-            lambda: serves(healthz, '"edited": "live"'),
-            "the edit served",
-            60,
-            process,
-            log,
-        )
-        dev.report("edit to served", time.monotonic() - saved)
-        after = web_container(dev)
-        assert after == before, "the container was rebuilt or restarted"
-        assert "changed, reloading" in log.read_text()
+        health = dev.project / "config" / "health.py"
+        edit = '{"status": "ok", "edited": "live"}'
+        with replaced(health, '{"status": "ok"}', edit):
+            saved = time.monotonic()
+            wait_for(lambda: serves(healthz, edit), "the edit served", 60, process, log)
+            dev.report("edit to served", time.monotonic() - saved)
+        assert web_container(dev) == before, "the container was rebuilt or restarted"
+        assert "config/health.py changed, reloading" in log.read_text()
     finally:
-        health.write_text(original)
         stop(process)
     label = f"label=com.docker.compose.project={dev.env['DEV_PROJECT']}"
     running = run(["docker", "ps", "-q", "--filter", label]).stdout.strip()
@@ -343,16 +356,7 @@ def test_make_up_migrate_createsuperuser_logs_down(dev, tmp_path):
     assert "not running in a TTY" in output, output[-4000:]
 
     log = tmp_path / "make-logs.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            ["make", "logs"],
-            cwd=dev.project,
-            env=dev.env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = dev.start("logs", log)
     try:
         # Gunicorn's start and the request made above, from the running container.
         wait_for(
