@@ -12,6 +12,7 @@ compose's own builds in the Makefile then come from Docker's cache.
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -383,3 +384,32 @@ def test_make_up_migrate_createsuperuser_logs_down(dev, tmp_path):
     assert f"{dev.env['COMPOSE_PROJECT_NAME']}_data" in volumes, "make down removed the data"
     for command in ("migrate", "createsuperuser", "down"):
         dev.report(f"make {command}", dev.timings[command])
+
+
+def test_make_prefers_compose_v2_and_falls_back_to_v1(tmp_path):
+    """`docker compose` where the plugin answers, else `docker-compose`. A stand-in `docker` on
+    PATH plays each kind of machine: its `compose` subcommand answers (v2) or is unknown (v1)."""
+    require("docker", "docker-compose", "make")
+    project = render(tmp_path, database="sqlite")
+    docker, docker_compose = shutil.which("docker"), shutil.which("docker-compose")
+    plugin = {
+        "v2": f'shift; exec {docker_compose} "$@"',
+        "v1": 'echo "docker: unknown command: docker compose" >&2; exit 1',
+    }
+    printed = {}
+    for version, compose in plugin.items():
+        folder = tmp_path / version
+        folder.mkdir()
+        (folder / "docker").write_text(
+            f'#!/bin/sh\nif [ "$1" = compose ]; then {compose}; fi\nexec {docker} "$@"\n'
+        )
+        (folder / "docker").chmod(0o755)
+        env = shell_env(PATH=f"{folder}:{SHELL_PATH}", DEV_PROJECT="dev")
+        dry_run = run(["make", "--dry-run", "up", "test"], cwd=project, env=env).stdout
+        printed[version] = dry_run.splitlines()
+    assert printed["v2"][0] == "docker compose up --build --detach"
+    assert printed["v1"][0] == "docker-compose up --build --detach"
+    assert (
+        "docker compose --project-name dev --file docker-compose.dev.yml build web" in printed["v2"]
+    )
+    assert not [line for line in printed["v1"] if "docker compose" in line]
