@@ -11,7 +11,10 @@ OTHER_DATABASE = {"sqlite": "postgres", "postgres": "sqlite"}[DATABASE]
 PROJECT = Path.cwd()
 
 # Files rendered for both databases, of which the chosen one takes the plain name.
-VARIANT_FILES = {"docker-compose.yml": "docker-compose.{database}.yml"}
+VARIANT_FILES = {
+    "docker-compose.yml": "docker-compose.{database}.yml",
+    "docker-compose.dev.yml": "docker-compose.dev.{database}.yml",
+}
 
 EXPECTED = [
     "manage.py",

@@ -1,5 +1,6 @@
 """The rendered README is true: its routes are the URL configuration's, its walkthrough works."""
 
+import json
 import re
 
 import pytest
@@ -38,8 +39,9 @@ def readme_routes(readme):
     [
         {"database": "sqlite"},
         {"database": "postgres", "resource_name": "category", "resource_plural": "categories"},
+        {"database": "sqlite", "resource_name": "blog_post"},
     ],
-    ids=["things", "categories"],
+    ids=["things", "categories", "blog-posts"],
 )
 def test_routes_table_matches_the_url_configuration(answers, tmp_path, venv):
     project = render(tmp_path, **answers)
@@ -48,6 +50,27 @@ def test_routes_table_matches_the_url_configuration(answers, tmp_path, venv):
     )
     routes = {line for line in printed.stdout.splitlines() if line.startswith("/")}
     assert routes == readme_routes((project / "README.md").read_text())
+
+
+def test_multi_word_resource_gets_a_hyphenated_url(tmp_path, venv):
+    """/api/v1/blog-posts/ as REST APIs spell it; the app, model and table keep underscores."""
+    project = render(tmp_path, resource_name="blog_post")
+    urls = (project / "blog_posts" / "urls.py").read_text()
+    assert 'router.register("blog-posts", BlogPostViewSet)' in urls
+    assert 'LIST_URL = "/api/v1/blog-posts/"' in (project / "tests" / "api.py").read_text()
+    readme = (project / "README.md").read_text()
+    assert "/api/v1/blog-posts/" in walkthrough(readme)
+    assert "/api/v1/blog_posts/" not in readme and "/api/v1/blog-posts/" in readme_routes(readme)
+    assert '"blog_posts",' in (project / "config" / "settings.py").read_text()
+    assert "class BlogPost(models.Model)" in (project / "blog_posts" / "models.py").read_text()
+    schema = run(
+        ["python", "manage.py", "spectacular", "--format", "openapi-json"],
+        cwd=project,
+        env=venv_env(venv),
+    )
+    paths = json.loads(schema.stdout)["paths"]
+    assert {"/api/v1/blog-posts/", "/api/v1/blog-posts/{id}/"} <= set(paths)
+    assert not [path for path in paths if "blog_posts" in path]
 
 
 ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;]*m")

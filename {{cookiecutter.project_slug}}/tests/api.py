@@ -3,7 +3,7 @@
 from rest_framework.test import APIClient
 
 PASSWORD = "correct-horse-battery"
-LIST_URL = "/api/v1/{{ cookiecutter.resource_plural }}/"
+LIST_URL = "/api/v1/{{ cookiecutter.__plural_url }}/"
 
 
 def detail_url(pk):
