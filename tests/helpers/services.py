@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from .machine import free_port, require, run
+from .machine import free_port, require, run, stop
 
 
 def postgres_bin(name):
@@ -69,14 +69,14 @@ def gunicorn(project, env, *args, timeout=60):
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, so that stop() can end the workers too
     )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(base, process, log, timeout)
         yield base
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)
 
 
 def wait_until_healthy(base, process, log, timeout):
