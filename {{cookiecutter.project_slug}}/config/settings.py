@@ -1,4 +1,4 @@
-"""Settings for {{ cookiecutter.project_name }}.
+"""Settings of {{ cookiecutter.project_slug }}.
 
 Everything that differs between machines comes from environment variables, read from `.env`
 when that file exists. `.env.example` documents each of them.
@@ -159,8 +159,8 @@ SIMPLE_JWT = {
 }
 
 SPECTACULAR_SETTINGS = {
-    "TITLE": "{{ cookiecutter.project_name }}",
-    "DESCRIPTION": "{{ cookiecutter.description }}",
+    "TITLE": {{ cookiecutter.project_name | python_string }},
+    "DESCRIPTION": {{ cookiecutter.description | python_string }},
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
