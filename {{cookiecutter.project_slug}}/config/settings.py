@@ -115,6 +115,9 @@ STORAGES = {
 # (fetched by developer tools alone) uncompressed: collectstatic runs four times faster.
 WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
+# Neither Whitenoise nor Python's mimetypes knows .ttf, which would go out as
+# application/octet-stream: the browsable API's glyphicon font is one.
+WHITENOISE_MIMETYPES = {".ttf": "font/ttf"}
 
 REST_FRAMEWORK = {
     # JWT for API clients; the session keeps the browsable API usable after /api-auth/login/.
