@@ -43,7 +43,7 @@ TEMPLATE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TEMPLATE / "tests"))
 
 from helpers.live_api import child_pids  # noqa: E402
-from helpers.machine import free_port  # noqa: E402
+from helpers.machine import free_port, stop  # noqa: E402
 from helpers.project import project_venv, venv_env  # noqa: E402
 from helpers.services import PostgresCluster  # noqa: E402
 
@@ -265,7 +265,12 @@ class Server:
     def __enter__(self):
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            self.command, cwd=self.cwd, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+            self.command,
+            cwd=self.cwd,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -279,12 +284,7 @@ class Server:
         raise BenchError(f"{self.command} did not answer within 60 s:\n{self.log_tail()}")
 
     def __exit__(self, *exc):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop(self.process, grace=30)
         self.log.close()
 
     def cpu_seconds(self):

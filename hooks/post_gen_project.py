@@ -1,12 +1,15 @@
 """Keeps the files of the chosen database, writes .env with fresh secrets, then checks the
 result. A failed check ends generation with a message, and cookiecutter removes the folder."""
 
+import json
 import re
 import secrets
 import sys
 from pathlib import Path
 
-DATABASE = "{{ cookiecutter.database }}"
+# The answers, written into this file by cookiecutter as JSON, whatever characters they hold.
+ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
+DATABASE = ANSWERS["database"]
 OTHER_DATABASE = {"sqlite": "postgres", "postgres": "sqlite"}[DATABASE]
 PROJECT = Path.cwd()
 
@@ -28,10 +31,11 @@ EXPECTED = [
     "accounts/migrations/0001_initial.py",
     "{{ cookiecutter.resource_plural }}/migrations/0001_initial.py",
 ]
-# Spelled in pieces so that cookiecutter does not read this hook's own pattern as a tag.
-TEMPLATE_DEBRIS = re.compile(
-    "|".join(re.escape(s) for s in ["{" + "{", "{" + "%", "cookiecutter."])
-)
+# Jinja's expression, statement and comment delimiters: what a template leaves behind when a
+# tag was not rendered. Spelled in pieces so that cookiecutter does not read them as tags here.
+TEMPLATE_DEBRIS = re.compile("|".join(re.escape("{" + s) for s in ("{", "%", "#")))
+# Answers a person writes in their own words, which may hold those delimiters on purpose.
+FREE_TEXT = ("project_name", "description", "author_name")
 
 
 def keep_chosen_variant():
@@ -77,7 +81,7 @@ def problems():
             text = path.read_text()
         except UnicodeDecodeError:
             continue  # a binary file, such as an image, has no template syntax to leave behind
-        if TEMPLATE_DEBRIS.search(text):
+        if TEMPLATE_DEBRIS.search(without_free_text(text)):
             yield f"{path.relative_to(PROJECT)} still holds template syntax"
         if path.suffix == ".py":
             try:
@@ -86,12 +90,25 @@ def problems():
                 yield f"{path.relative_to(PROJECT)} does not compile: {error}"
 
 
+def without_free_text(text):
+    """The text less the free-text answers, as typed and as escaped in string literals (see
+    local_extensions.py), so that a name that holds a pair of braces is not taken for debris."""
+    for field in FREE_TEXT:
+        value = ANSWERS[field]
+        if TEMPLATE_DEBRIS.search(value):
+            backslashed = value.replace("\\", "\\\\")
+            for quote in "\"'":
+                text = text.replace(backslashed.replace(quote, "\\" + quote), "")
+            text = text.replace(value, "")
+    return text
+
+
 def main():
     keep_chosen_variant()
     write_env()
     found = list(problems())
     if found:
-        print("ERROR: the generated project is broken:", *found, sep="\n  ", file=sys.stderr)
+        print("ERROR: the generated project is broken: " + "; ".join(found), file=sys.stderr)
         sys.exit(1)
 
 

@@ -4,6 +4,7 @@ import json
 import keyword
 import re
 import sys
+import unicodedata
 
 # The answers, written into this file by cookiecutter as JSON, whatever characters they hold.
 ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
@@ -23,6 +24,12 @@ TAKEN = {
 
 # Names end up in class names and code lines; longer ones would not fit a readable line.
 MAX_NAME_LENGTH = 30
+# Free text lands in config/settings.py as a string literal ("DESCRIPTION": "..."), where ruff
+# holds every line to 100 characters: this much is left for the text.
+MAX_TEXT_WIDTH = 72
+# Line breaks and the other control characters, which no one-line answer needs and which a
+# TOML string may not hold.
+NOT_ONE_LINE = {"Cc", "Zl", "Zp"}
 WORKERS = range(1, 33)
 DATABASES = ("sqlite", "postgres")
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
@@ -43,17 +50,28 @@ def check_identifier(field, value):
     return None
 
 
+def text_width(value):
+    """Columns the text takes once quoted: an escaped quote or backslash takes two, and so
+    does a wide character (an emoji, a CJK ideograph), as ruff counts them."""
+    escapes = value.count("\\") + value.count('"')
+    wide = sum(unicodedata.east_asian_width(char) in "WF" for char in value)
+    return len(value) + escapes + wide
+
+
 def check_text(field, value):
     if not value.strip():
         return f"{field} is empty; give it a value"
-    if any(char in value for char in '"\\\n'):
-        return f"{field} {value!r} may not contain double quotes, backslashes or line breaks"
+    if any(unicodedata.category(char) in NOT_ONE_LINE for char in value):
+        return f"{field} {value!r} holds a line break or another control character"
+    if text_width(value) > MAX_TEXT_WIDTH:
+        return f"{field} is longer than {MAX_TEXT_WIDTH} characters; keep it to one short line"
     return None
 
 
 def problems(answers):
     yield check_text("project_name", answers["project_name"])
     yield check_text("description", answers["description"])
+    yield check_text("author_name", answers["author_name"])
     for field in ("project_slug", "resource_name", "resource_plural"):
         yield check_identifier(field, answers[field])
     if answers["resource_plural"] == answers["resource_name"]:

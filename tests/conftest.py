@@ -1,5 +1,6 @@
 import pytest
 
+from helpers.ci_skips import pytest_runtest_logreport, pytest_sessionfinish  # noqa: F401
 from helpers.live_api import temporary_users
 from helpers.machine import run
 from helpers.project import project_venv, render, venv_env

@@ -35,7 +35,9 @@ from helpers.containers import (
 from helpers.machine import free_port, require, run
 from helpers.project import render
 
-pytestmark = pytest.mark.containers
+# Image builds install every requirement inside `docker build`: longer than the default timeout
+# on a busy machine.
+pytestmark = [pytest.mark.containers, pytest.mark.timeout(1800)]
 
 RESOURCES = "/api/v1/things/"  # the default resource, `thing`
 USERNAME, PASSWORD = "alice", "correct-horse-battery"  # the README's walkthrough user

@@ -9,29 +9,51 @@ from helpers.machine import run
 from helpers.project import render, venv_env
 from helpers.services import gunicorn
 
-# Prints every route of the URL configuration, admin's own pages folded into admin/.
+# Prints every route of the URL configuration, admin's own pages folded into admin/, with the
+# methods its view declares: a ViewSet's actions, or the handlers a class-based view defines
+# (HEAD and OPTIONS left out: every view answers them). "*" stands for a view that takes any
+# method (a function view, the admin site); "api" marks DRF's views, the API's contract.
 LIST_ROUTES = """
 import re
 from django.urls import URLResolver, get_resolver
+from rest_framework.views import APIView
+
+def methods(callback):
+    if getattr(callback, "actions", None):
+        return sorted(method.upper() for method in callback.actions), "api"
+    view = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+    if view is None:
+        return ["*"], "django"
+    declared = {name.upper() for name in view.http_method_names if hasattr(view, name)}
+    return sorted(declared - {"HEAD", "OPTIONS"}), "api" if issubclass(view, APIView) else "django"
 
 def walk(patterns, prefix=""):
     for pattern in patterns:
         route = prefix + str(pattern.pattern)
-        if isinstance(pattern, URLResolver) and route != "admin/":
+        if isinstance(pattern, URLResolver) and route == "admin/":
+            yield route, ["*"], "django"
+        elif isinstance(pattern, URLResolver):
             yield from walk(pattern.url_patterns, route)
         else:
-            yield route
+            yield (route, *methods(pattern.callback))
 
-for route in walk(get_resolver().url_patterns):
+for route, allowed, kind in walk(get_resolver().url_patterns):
     route = re.sub(r"\\(\\?P<pk>[^)]*\\)", "<id>", route).replace("^", "").replace("$", "")
     if "\\\\." not in route:  # the router's format-suffix twins
-        print("/" + route)
+        print("/" + route, ",".join(allowed), kind)
 """
 
 
 def readme_routes(readme):
+    """{path: set of methods} from the README's route table."""
     table = readme.split("## Routes", 1)[1].split("\n\n", 2)[1]
-    return {row.split("|")[2].strip().strip("`") for row in table.splitlines()[2:]}
+    routes = {}
+    for row in table.splitlines()[2:]:
+        methods, path = row.split("|")[1:3]
+        routes.setdefault(path.strip().strip("`"), set()).update(
+            method.strip() for method in methods.split(",")
+        )
+    return routes
 
 
 @pytest.mark.parametrize(
@@ -44,12 +66,26 @@ def readme_routes(readme):
     ids=["things", "categories", "blog-posts"],
 )
 def test_routes_table_matches_the_url_configuration(answers, tmp_path, venv):
+    """The same paths, and for each the methods its view answers: exactly those of an API
+    view; of a Django view, none that it refuses (Django's LoginView also takes PUT, which no
+    one should be told about)."""
     project = render(tmp_path, **answers)
     printed = run(
         ["python", "manage.py", "shell", "-c", LIST_ROUTES], cwd=project, env=venv_env(venv)
     )
-    routes = {line for line in printed.stdout.splitlines() if line.startswith("/")}
-    assert routes == readme_routes((project / "README.md").read_text())
+    views = {}
+    for line in printed.stdout.splitlines():
+        if line.startswith("/"):
+            path, allowed, kind = line.split()
+            views[path] = set(allowed.split(",")), kind
+    documented = readme_routes((project / "README.md").read_text())
+    assert set(documented) == set(views)
+    wrong = []
+    for path, methods in documented.items():
+        allowed, kind = views[path]
+        if (kind == "api" and methods != allowed) or ("*" not in allowed and methods - allowed):
+            wrong.append(f"README: {', '.join(sorted(methods))} {path}; the view: {allowed}")
+    assert not wrong, "\n".join(wrong)
 
 
 def test_multi_word_resource_gets_a_hyphenated_url(tmp_path, venv):

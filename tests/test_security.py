@@ -68,9 +68,16 @@ def service(served_project):
         yield Service(database, project, env, base)
 
 
+class TimedSession(requests.Session):
+    """A session whose every request has a timeout: a hung server fails a test, not the run."""
+
+    def request(self, *args, timeout=30, **kwargs):
+        return super().request(*args, timeout=timeout, **kwargs)
+
+
 @pytest.fixture(scope="module")
 def http():
-    with requests.Session() as session:
+    with TimedSession() as session:
         yield session
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 import requests
 import websocket
 
+from .machine import stop
+
 # As root in a sandbox without a GPU; the last four keep Chromium from calling home, which
 # this closed network answers by refusing the connections.
 CHROMIUM_FLAGS = [
@@ -45,6 +47,7 @@ def chromium(timeout=30):
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        start_new_session=True,  # its renderer and GPU processes go with it in stop()
     )
     try:
         port = devtools_port(profile, process, timeout)
@@ -56,12 +59,7 @@ def chromium(timeout=30):
         finally:
             page.close()
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         shutil.rmtree(profile, ignore_errors=True)
 
 

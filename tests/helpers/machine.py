@@ -1,13 +1,21 @@
 """What a test needs from the machine: a tool on PATH, a free port, a command that must work."""
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 
 import pytest
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
+
+def is_ci(value):
+    """CI services set CI to "true", "1", "yes" or their own name; only "false" and "0" say no."""
+    return value.strip().lower() not in ("", "false", "0")
+
+
+IN_CI = is_ci(os.environ.get("CI", ""))
 
 
 def require(*tools):
@@ -42,3 +50,20 @@ def run(command, cwd=None, env=None, timeout=600, check=True):
             f"--- stdout\n{result.stdout[-4000:]}\n--- stderr\n{result.stderr[-4000:]}"
         )
     return result
+
+
+def stop(process, grace=10):
+    """Stop a process started with start_new_session=True, and everything it started.
+
+    SIGTERM first, so that Gunicorn and the like shut down cleanly; whatever is still running
+    after `grace` seconds (a worker busy with a request, a child that ignores SIGTERM) gets
+    SIGKILL, the whole process group at once, so that nothing outlives the test.
+    """
+    if process.poll() is None:
+        process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=grace)
+    # ProcessLookupError: the group is gone, every process in it has ended.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from .machine import free_port, require, run
+from .machine import free_port, require, run, stop
 
 
 def postgres_bin(name):
@@ -38,12 +38,26 @@ class PostgresCluster:
     def start(self):
         data = self.folder / "data"
         self.server("initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        self.resume()
+        return self
+
+    def resume(self):
+        """Start the server on the cluster's data and port (again, after halt())."""
         settings = {"listen_addresses": "127.0.0.1", "fsync": "off", "max_connections": 200}
         options = f"-p {self.port} -k {self.folder} " + " ".join(
             f"-c {name}={value}" for name, value in settings.items()
         )
+        data = self.folder / "data"
         self.server("pg_ctl", "-D", data, "-o", options, "-l", self.folder / "log", "-w", "start")
-        return self
+
+    def halt(self):
+        """Stop the server as an outage would, ending every connection; the data stays."""
+        self.server("pg_ctl", "-D", self.folder / "data", "-m", "fast", "-w", "stop")
+
+    def psql(self, sql, database="postgres"):
+        """Run one statement as the superuser; returns what it printed, unaligned."""
+        command = ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d"]
+        return run([*command, database, "-Atc", sql]).stdout.strip()
 
     def stop(self):
         self.server("pg_ctl", "-D", self.folder / "data", "-m", "immediate", "stop", check=False)
@@ -53,8 +67,7 @@ class PostgresCluster:
         return run([*self.as_owner, postgres_bin(program), *args], check=check)
 
     def create_database(self, name):
-        psql = ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
-        run([*psql, "-c", f'CREATE DATABASE "{name}"'])
+        self.psql(f'CREATE DATABASE "{name}"')
         return f"postgres://postgres:unused@127.0.0.1:{self.port}/{name}"
 
 
@@ -69,14 +82,14 @@ def gunicorn(project, env, *args, timeout=60):
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, so that stop() can end the workers too
     )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(base, process, log, timeout)
         yield base
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)
 
 
 def wait_until_healthy(base, process, log, timeout):

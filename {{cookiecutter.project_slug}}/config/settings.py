@@ -1,4 +1,4 @@
-"""Settings for {{ cookiecutter.project_name }}.
+"""Settings of {{ cookiecutter.project_slug }}.
 
 Everything that differs between machines comes from environment variables, read from `.env`
 when that file exists. `.env.example` documents each of them.
@@ -115,6 +115,9 @@ STORAGES = {
 # (fetched by developer tools alone) uncompressed: collectstatic runs four times faster.
 WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
+# Neither Whitenoise nor Python's mimetypes knows .ttf, which would go out as
+# application/octet-stream: the browsable API's glyphicon font is one.
+WHITENOISE_MIMETYPES = {".ttf": "font/ttf"}
 
 REST_FRAMEWORK = {
     # JWT for API clients; the session keeps the browsable API usable after /api-auth/login/.
@@ -159,8 +162,8 @@ SIMPLE_JWT = {
 }
 
 SPECTACULAR_SETTINGS = {
-    "TITLE": "{{ cookiecutter.project_name }}",
-    "DESCRIPTION": "{{ cookiecutter.description }}",
+    "TITLE": {{ cookiecutter.project_name | python_string }},
+    "DESCRIPTION": {{ cookiecutter.description | python_string }},
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,

@@ -28,7 +28,7 @@ def test_verify(anonymous, tokens):
 
 
 def test_verify_refuses_a_rotated_refresh_token_with_401(anonymous, tokens):
-    anonymous.post("/api/token/refresh/", {"refresh": tokens["refresh"]})
+    assert anonymous.post("/api/token/refresh/", {"refresh": tokens["refresh"]}).status_code == 200
     response = anonymous.post("/api/token/verify/", {"token": tokens["refresh"]})
     assert response.status_code == 401
 
@@ -46,8 +46,10 @@ def test_logout_ends_refresh_and_access_tokens(anonymous, tokens):
 
 
 def test_logging_in_again_after_logout_works(anonymous, user, tokens):
-    anonymous.post("/api/token/blacklist/", {"refresh": tokens["refresh"]})
+    logout = anonymous.post("/api/token/blacklist/", {"refresh": tokens["refresh"]})
+    assert logout.status_code == 200
     response = anonymous.post("/api/token/", {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 200
     access = response.json()["access"]
     assert bearer_client(access).get(LIST_URL).status_code == 200
 
@@ -94,3 +96,14 @@ def test_session_login_keeps_the_browsable_api_usable(client, user):
     response = client.get(LIST_URL, HTTP_ACCEPT="text/html")
     assert response.status_code == 200
     assert b"<html" in response.content
+
+
+def test_a_bad_bearer_token_is_refused_even_with_a_session(client, user):
+    """JWT comes first: a request that carries a token is judged by it, and a broken token is
+    not rescued by a session cookie of the same browser."""
+    assert client.login(username="alice", password=PASSWORD)
+    assert client.get(LIST_URL).status_code == 200
+    response = client.get(LIST_URL, HTTP_AUTHORIZATION="Bearer not-a-token")
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"
+    assert response["WWW-Authenticate"].startswith("Bearer")

@@ -1,5 +1,4 @@
 import pytest
-from django.conf import settings
 from django.db import DatabaseError
 
 
@@ -50,9 +49,3 @@ def test_root_redirects_to_the_docs(anonymous):
     response = anonymous.get("/")
     assert response.status_code == 302
     assert response["Location"] == "/api/docs/"
-
-
-def test_jwt_comes_before_session_authentication():
-    classes = settings.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]
-    assert classes[0].endswith("JWTAuthentication")
-    assert "rest_framework.authentication.SessionAuthentication" in classes

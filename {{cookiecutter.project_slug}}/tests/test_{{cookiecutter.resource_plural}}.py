@@ -124,3 +124,18 @@ def test_page_size_is_honoured(client_for, user):
     for n in range(5):
         {{ cookiecutter.__resource_class }}.objects.create(owner=user, name=f"item {n}")
     assert len(client_for(user).get(LIST_URL, {"page_size": "2"}).json()["results"]) == 2
+
+
+@pytest.mark.parametrize("rows", [1, 20])
+def test_a_list_page_costs_two_queries_however_many_rows(
+    client_for, user, other_user, rows, django_assert_num_queries
+):
+    """The user the token names, then the page with every owner joined in (select_related):
+    without the join, each row of another owner would cost one more query."""
+    for number in range(rows):
+        owner = user if number % 2 else other_user
+        {{ cookiecutter.__resource_class }}.objects.create(owner=owner, name=f"row {number}")
+    client = client_for(user)
+    with django_assert_num_queries(2):
+        response = client.get(LIST_URL)
+    assert len(response.json()["results"]) == rows

@@ -1,0 +1,31 @@
+import pytest
+from django.contrib.auth import get_user_model
+
+from {{ cookiecutter.resource_plural }}.models import {{ cookiecutter.__resource_class }}
+
+
+@pytest.fixture
+def admin_client(client, django_user_model):
+    admin = django_user_model.objects.create_superuser("admin", password="admin-password")
+    {{ cookiecutter.__resource_class }}.objects.create(owner=admin, name="findable")
+    client.force_login(admin)
+    return client
+
+
+@pytest.mark.parametrize(
+    ("model", "search"),
+    [(get_user_model(), "admin"), ({{ cookiecutter.__resource_class }}, "findable")],
+    ids=["user", "{{ cookiecutter.resource_name }}"],
+)
+def test_admin_list_search_and_change_pages_open(admin_client, model, search):
+    base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+    listing = admin_client.get(base)
+    assert listing.status_code == 200
+    found = admin_client.get(base, {"q": search})
+    assert found.status_code == 200
+    assert found.context["cl"].result_count == 1
+    missing = admin_client.get(base, {"q": "nothing-matches-this"})
+    assert missing.context["cl"].result_count == 0
+    change = admin_client.get(f"{base}{model.objects.get().pk}/change/")
+    assert change.status_code == 200
+    assert admin_client.get(f"{base}add/").status_code == 200

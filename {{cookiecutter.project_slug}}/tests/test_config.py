@@ -1,0 +1,70 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from asgiref.sync import async_to_sync
+from asgiref.testing import ApplicationCommunicator
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+# Prints the lifetime in seconds of a new access token and a new refresh token.
+TOKEN_LIFETIMES = """
+import django
+django.setup()
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+print([token["exp"] - token["iat"] for token in (AccessToken(), RefreshToken())])
+"""
+
+
+def lifetimes(token_pair):
+    access = AccessToken(token_pair["access"])
+    refresh = RefreshToken(token_pair["refresh"])
+    return [access["exp"] - access["iat"], refresh["exp"] - refresh["iat"]]
+
+
+def test_tokens_last_five_minutes_and_one_day_by_default(tokens):
+    assert lifetimes(tokens) == [5 * 60, 24 * 60 * 60]
+
+
+def test_token_lifetimes_come_from_the_environment():
+    """JWT_ACCESS_TOKEN_MINUTES and JWT_REFRESH_TOKEN_DAYS, read when the settings load."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "JWT_ACCESS_TOKEN_MINUTES": "7",
+        "JWT_REFRESH_TOKEN_DAYS": "3",
+    }
+    result = subprocess.run(  # noqa: S603 (this interpreter, our own code)
+        [sys.executable, "-c", TOKEN_LIFETIMES],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(result.stdout) == [7 * 60, 3 * 24 * 60 * 60]
+
+
+def test_the_asgi_entry_point_serves_requests():
+    """config.asgi imports and answers, for those who serve the project with Uvicorn."""
+    from config.asgi import application
+
+    async def get(path):
+        scope = {
+            "type": "http",
+            "http_version": "1.1",
+            "method": "GET",
+            "path": path,
+            "query_string": b"",
+            "headers": [(b"host", b"localhost")],
+        }
+        communicator = ApplicationCommunicator(application, scope)
+        await communicator.send_input({"type": "http.request", "body": b""})
+        start = await communicator.receive_output(timeout=10)
+        body = await communicator.receive_output(timeout=10)
+        return start["status"], json.loads(body["body"])
+
+    assert async_to_sync(get)("/api/v1/no-such-route/") == (404, {"detail": "Not found."})
