@@ -25,11 +25,20 @@ def postgres_bin(name):
 
 
 class PostgresCluster:
-    """A cluster of its own in a temporary folder, on a free port, removed afterwards."""
+    """A cluster of its own in a temporary folder, on a free port, removed afterwards.
 
-    def __init__(self):
+    With tls=True it serves TLS only, as hosted databases do: its certificate, for 127.0.0.1
+    and localhost, is signed by a CA of its own (ca_file), and pg_hba.conf accepts `hostssl`
+    connections alone, so a plain one is refused. settings adds server settings, such as
+    {"log_connections": "on"}.
+    """
+
+    def __init__(self, tls=False, settings=None):
         self.port = free_port()
         self.folder = Path(tempfile.mkdtemp(prefix="drf-auth-pg-"))
+        self.tls = tls
+        self.extra_settings = dict(settings or {})
+        self.ca_file = self.folder / "ca.crt" if tls else None
         # initdb refuses to run as root; the postgres user that Debian's package makes runs it.
         self.as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if self.as_owner:
@@ -39,23 +48,65 @@ class PostgresCluster:
         data = self.folder / "data"
         self.server("initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8")
         settings = {"listen_addresses": "127.0.0.1", "fsync": "off", "max_connections": 200}
+        if self.tls:
+            settings.update(self.serve_tls_only(data))
+        settings.update(self.extra_settings)
         options = f"-p {self.port} -k {self.folder} " + " ".join(
             f"-c {name}={value}" for name, value in settings.items()
         )
-        self.server("pg_ctl", "-D", data, "-o", options, "-l", self.folder / "log", "-w", "start")
+        self.server("pg_ctl", "-D", data, "-o", options, "-l", self.log, "-w", "start")
         return self
+
+    @property
+    def log(self):
+        return self.folder / "log"
+
+    def serve_tls_only(self, data):
+        """A CA, a server certificate it signs, and a pg_hba.conf without plain TCP."""
+        ca_key, key, request = (self.folder / name for name in ("ca.key", "server.key", "csr"))
+        certificate = self.folder / "server.crt"
+        self.server(*make_ca(ca_key, self.ca_file))
+        self.server(
+            *("openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key),
+            *("-out", request, "-subj", "/CN=localhost"),
+        )
+        names = self.folder / "names.ext"
+        names.write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+        self.server(
+            *("openssl", "x509", "-req", "-in", request, "-CA", self.ca_file, "-CAkey", ca_key),
+            *("-CAcreateserial", "-days", "2", "-extfile", names, "-out", certificate),
+        )
+        key.chmod(0o600)  # the server refuses a key that others may read
+        (data / "pg_hba.conf").write_text(
+            "local all all trust\nhostssl all all 127.0.0.1/32 trust\n"
+        )
+        return {"ssl": "on", "ssl_cert_file": certificate, "ssl_key_file": key}
 
     def stop(self):
         self.server("pg_ctl", "-D", self.folder / "data", "-m", "immediate", "stop", check=False)
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def server(self, program, *args, check=True):
-        return run([*self.as_owner, postgres_bin(program), *args], check=check)
+        path = postgres_bin(program) if program in ("initdb", "pg_ctl") else program
+        return run([*self.as_owner, path, *args], check=check)
+
+    def psql(self, *args, database="postgres"):
+        """psql as the superuser, over TLS when the cluster serves only that."""
+        env = {**os.environ, "PGSSLMODE": "require" if self.tls else "prefer"}
+        command = ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
+        return run([*command, "-d", database, "-At", *args], env=env)
 
     def create_database(self, name):
-        psql = ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
-        run([*psql, "-c", f'CREATE DATABASE "{name}"'])
+        self.psql("-c", f'CREATE DATABASE "{name}"')
         return f"postgres://postgres:unused@127.0.0.1:{self.port}/{name}"
+
+
+def make_ca(key, certificate):
+    """The openssl command that makes a self-signed CA certificate and its key."""
+    return [
+        *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
+        *("-keyout", key, "-out", certificate, "-subj", f"/CN=test CA {certificate.stem}"),
+    ]
 
 
 @contextlib.contextmanager
