@@ -96,6 +96,19 @@ def test_verify_full_accepts_the_right_ca_only(venv, project, cluster, database,
     assert "certificate verify failed" in refused.stderr, refused.stderr[-2000:]
 
 
+def test_a_transaction_pooler_setting_comes_with_the_url(venv, project, database):
+    """The guide's URL for PgBouncer and the like: server-side cursors off, TLS kept."""
+    _, url = database
+    pooled = with_query(url, sslmode="require", disable_server_side_cursors="True")
+    code = (
+        "from django.db import connection\n"
+        "print(connection.settings_dict['DISABLE_SERVER_SIDE_CURSORS'],"
+        " connection.settings_dict['OPTIONS'])\n"
+    )
+    printed = django_shell(project, venv_env(venv, DATABASE_URL=pooled), code).splitlines()[-1]
+    assert printed == "True {'sslmode': 'require'}", printed
+
+
 def connections_opened(cluster, name):
     """Connections the server has accepted so far to the database `name`."""
     pattern = re.compile(rf"connection authorized: user=\S+ database={re.escape(name)}\b")
