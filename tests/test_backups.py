@@ -6,13 +6,11 @@ A file that is not a backup is refused and changes nothing.
 """
 
 import contextlib
-import json
 import os
 import subprocess
 import time
 
 import pytest
-import requests
 
 from conftest import DATABASES
 from helpers.containers import (
@@ -22,13 +20,12 @@ from helpers.containers import (
     build_image,
     require_engine,
 )
-from helpers.machine import free_port, require, run
+from helpers.machine import free_port, require
 from helpers.project import render
+from helpers.stack_api import PASSWORD, USERNAME, create, names, published_base, token
 
 pytestmark = pytest.mark.containers
 
-RESOURCES = "/api/v1/things/"
-USERNAME, PASSWORD = "keeper", "correct-horse-battery"
 ROWS = ["first", "second", "third"]
 
 
@@ -56,51 +53,11 @@ def stack(request, tmp_path_factory):
     compose.remove()
 
 
-def published_base(compose):
-    """http://127.0.0.1:<port> of the one port the stack publishes, whichever service has it."""
-    containers = compose("ps", "-q").stdout.split()
-    found = json.loads(run(["docker", "inspect", *containers], timeout=30).stdout)
-    ports = [
-        binding["HostPort"]
-        for container in found
-        for bindings in (container["NetworkSettings"]["Ports"] or {}).values()
-        for binding in bindings or []
-    ]
-    assert len(set(ports)) == 1, f"expected one published port, found {ports}"
-    return f"http://127.0.0.1:{ports[0]}"
-
-
 def start(compose):
     compose("up", "-d")
     base = published_base(compose)
     compose.wait_until_healthy("web", f"{base}/healthz/")
     return base
-
-
-def token(base, expect=200):
-    answer = requests.post(
-        f"{base}/api/token/", json={"username": USERNAME, "password": PASSWORD}, timeout=10
-    )
-    assert answer.status_code == expect, answer.text
-    return answer.json().get("access")
-
-
-def names(base, access):
-    answer = requests.get(
-        base + RESOURCES, headers={"Authorization": f"Bearer {access}"}, timeout=10
-    )
-    assert answer.status_code == 200, answer.text
-    return sorted(thing["name"] for thing in answer.json()["results"])
-
-
-def create(base, access, name):
-    answer = requests.post(
-        base + RESOURCES,
-        json={"name": name},
-        headers={"Authorization": f"Bearer {access}"},
-        timeout=10,
-    )
-    assert answer.status_code == 201, answer.text
 
 
 def script(compose, name, stdin_path=None, stdout_path=None):

@@ -30,11 +30,14 @@ class PostgresCluster:
     With tls=True it serves TLS only, as hosted databases do: its certificate, for 127.0.0.1
     and localhost, is signed by a CA of its own (ca_file), and pg_hba.conf accepts `hostssl`
     connections alone, so a plain one is refused. settings adds server settings, such as
-    {"log_connections": "on"}.
+    {"log_connections": "on"}. A TLS cluster may also listen on another address of this
+    machine, for containers (listen_also, accepting clients from client_networks).
     """
 
-    def __init__(self, tls=False, settings=None):
+    def __init__(self, tls=False, settings=None, listen_also=None, client_networks=()):
         self.port = free_port()
+        self.listen_also = listen_also
+        self.client_networks = ["127.0.0.1/32", *client_networks]
         self.folder = Path(tempfile.mkdtemp(prefix="drf-auth-pg-"))
         self.tls = tls
         self.extra_settings = dict(settings or {})
@@ -47,7 +50,8 @@ class PostgresCluster:
     def start(self):
         data = self.folder / "data"
         self.server("initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        settings = {"listen_addresses": "127.0.0.1", "fsync": "off", "max_connections": 200}
+        listen = ",".join(filter(None, ["127.0.0.1", self.listen_also]))
+        settings = {"listen_addresses": listen, "fsync": "off", "max_connections": 200}
         if self.tls:
             settings.update(self.serve_tls_only(data))
         settings.update(self.extra_settings)
@@ -71,15 +75,15 @@ class PostgresCluster:
             *("-out", request, "-subj", "/CN=localhost"),
         )
         names = self.folder / "names.ext"
-        names.write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+        also = f",IP:{self.listen_also}" if self.listen_also else ""
+        names.write_text(f"subjectAltName=IP:127.0.0.1{also},DNS:localhost\n")
         self.server(
             *("openssl", "x509", "-req", "-in", request, "-CA", self.ca_file, "-CAkey", ca_key),
             *("-CAcreateserial", "-days", "2", "-extfile", names, "-out", certificate),
         )
         key.chmod(0o600)  # the server refuses a key that others may read
-        (data / "pg_hba.conf").write_text(
-            "local all all trust\nhostssl all all 127.0.0.1/32 trust\n"
-        )
+        clients = "".join(f"hostssl all all {network} trust\n" for network in self.client_networks)
+        (data / "pg_hba.conf").write_text("local all all trust\n" + clients)
         return {"ssl": "on", "ssl_cert_file": certificate, "ssl_key_file": key}
 
     def stop(self):
