@@ -13,16 +13,18 @@ import time
 import pytest
 
 from conftest import DATABASES
-from helpers.containers import (
-    STANDIN_POSTGRES_IMAGE,
-    STANDIN_PYTHON_IMAGE,
-    Compose,
-    build_image,
-    require_engine,
-)
-from helpers.machine import free_port, require
+from helpers.containers import require_engine
+from helpers.machine import require
 from helpers.project import render
-from helpers.stack_api import PASSWORD, USERNAME, create, names, published_base, token
+from helpers.stack_api import (
+    PASSWORD,
+    USERNAME,
+    built_stack,
+    create,
+    names,
+    published_base,
+    token,
+)
 
 pytestmark = pytest.mark.containers
 
@@ -38,16 +40,7 @@ def stack(request, tmp_path_factory):
     project = render(
         tmp_path_factory.mktemp(f"backups-{database}"), database=database, python_version="3.11"
     )
-    image = f"drf-auth-template-test/dbops-web-{database}"
-    took, _ = build_image(project, image)
-    compose = Compose(
-        project,
-        f"drfauthdbops{database}{os.getpid()}",
-        WEB_IMAGE=image,
-        WEB_PORT=free_port(),
-        PYTHON_IMAGE=STANDIN_PYTHON_IMAGE,
-        POSTGRES_IMAGE=STANDIN_POSTGRES_IMAGE,
-    )
+    compose, took = built_stack(database, project, f"drfauthdbops{database}{os.getpid()}")
     compose.database, compose.build_seconds = database, took
     yield compose
     compose.remove()

@@ -12,17 +12,11 @@ import time
 import pytest
 import yaml
 
-from helpers.containers import (
-    STANDIN_POSTGRES_IMAGE,
-    STANDIN_PYTHON_IMAGE,
-    Compose,
-    build_image,
-    require_engine,
-)
-from helpers.machine import free_port, require, run
+from helpers import stack_api
+from helpers.containers import require_engine
+from helpers.machine import require, run
 from helpers.project import render
 from helpers.services import PostgresCluster
-from helpers.stack_api import PASSWORD, USERNAME, create, names, published_base, token
 
 pytestmark = pytest.mark.containers
 
@@ -66,21 +60,11 @@ def test_stack_runs_on_a_hosted_database_without_its_db_service(hosted, tmp_path
     cluster, gateway = hosted
     started = time.monotonic()
     project = render(tmp_path, database="postgres", python_version="3.11")
-    image = "drf-auth-template-test/dbops-web-postgres"  # shared with test_backups
-    build_image(project, image)
-
     name = f"hosted_{int(time.time())}"
     url = cluster.create_database(name).replace("127.0.0.1", gateway) + "?sslmode=require"
     with (project / ".env").open("a") as env:
         env.write(f"HOSTED_DATABASE_URL={url}\n")
-    compose = Compose(
-        project,
-        f"drfauthdbopshosted{name[-6:]}",
-        WEB_IMAGE=image,
-        WEB_PORT=free_port(),
-        PYTHON_IMAGE=STANDIN_PYTHON_IMAGE,
-        POSTGRES_IMAGE=STANDIN_POSTGRES_IMAGE,
-    )
+    compose, _ = stack_api.built_stack("postgres", project, f"drfauthdbopshosted{name[-6:]}")
     services = compose("config", "--services").stdout.split()
     (project / OVERRIDE).write_text(guide_override(project, services))
     hosted_compose = ["-f", "docker-compose.yml", "-f", OVERRIDE]
@@ -90,18 +74,18 @@ def test_stack_runs_on_a_hosted_database_without_its_db_service(hosted, tmp_path
         others = [service for service in services if service not in ("db", "migrate")]
         compose(*hosted_compose, "up", "-d", "--no-deps", *others)
         assert compose("ps", "-q", "db").stdout.strip() == "", "the db service was started"
-        base = published_base(compose)
+        base = stack_api.published_base(compose)
         compose.wait_until_healthy("web", f"{base}/healthz/")
 
         compose.exec(
             "web",
             *("python", "manage.py", "createsuperuser", "--noinput"),
-            *("--username", USERNAME, "--email", f"{USERNAME}@example.com"),
-            env={"DJANGO_SUPERUSER_PASSWORD": PASSWORD},
+            *("--username", stack_api.USERNAME, "--email", f"{stack_api.USERNAME}@example.com"),
+            env={"DJANGO_SUPERUSER_PASSWORD": stack_api.PASSWORD},
         )
-        access = token(base)
-        create(base, access, "kept elsewhere")
-        assert names(base, access) == ["kept elsewhere"]
+        access = stack_api.token(base)
+        stack_api.create(base, access, "kept elsewhere")
+        assert stack_api.names(base, access) == ["kept elsewhere"]
 
         # The row is in the hosted database, and every connection of the stack uses TLS.
         query = "SELECT name FROM things_thing"

@@ -4,10 +4,27 @@ import json
 
 import requests
 
-from .machine import run
+from .containers import STANDIN_POSTGRES_IMAGE, STANDIN_PYTHON_IMAGE, Compose, build_image
+from .machine import free_port, run
 
 RESOURCES = "/api/v1/things/"  # the default resource, `thing`
 USERNAME, PASSWORD = "keeper", "correct-horse-battery"
+
+
+def built_stack(database, project, name):
+    """The project's image (one tag per database, kept for the layer cache) and its compose
+    stack on the stand-in images, not started: (Compose, seconds the build took)."""
+    image = f"drf-auth-template-test/dbops-web-{database}"
+    took, _ = build_image(project, image)
+    compose = Compose(
+        project,
+        name,
+        WEB_IMAGE=image,
+        WEB_PORT=free_port(),
+        PYTHON_IMAGE=STANDIN_PYTHON_IMAGE,
+        POSTGRES_IMAGE=STANDIN_POSTGRES_IMAGE,
+    )
+    return compose, took
 
 
 def published_base(compose):
