@@ -74,6 +74,19 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60
 # A health check costs PostgreSQL one more round trip per request (SELECT 1), so it is opt-in:
 # without it, a request that finds the database restarted fails and the next one reconnects.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DJANGO_CONN_HEALTH_CHECKS", default=False)
+{%- if cookiecutter.database == "postgres" %}
+# TLS to a hosted database comes with the URL: ?sslmode=require, or ?sslmode=verify-full&
+# sslrootcert=/path/to/ca.pem; django-environ passes both to psycopg as they are.
+# DJANGO_DB_POOL=true: each Gunicorn worker takes connections from a pool of its own
+# (psycopg-pool) that opens them ahead of need and replaces broken ones in the background.
+# The pool replaces kept connections, which Django refuses alongside it: CONN_MAX_AGE is 0.
+if env.bool("DJANGO_DB_POOL", default=False):
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env.int("DJANGO_DB_POOL_MAX_SIZE", default=4),
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+{%- endif %}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several Gunicorn workers share one file. WAL lets reads go on during a write; IMMEDIATE
     # takes the write lock when a transaction starts, so it never fails half-way through; the

@@ -1,0 +1,102 @@
+"""The PostgreSQL variant's compose stack without its `db` service, on a database elsewhere.
+
+As docs/deploy.md tells: the URL goes in .env as HOSTED_DATABASE_URL, the guide's override
+file hands it to the services that connect, and `--no-deps` leaves `db` out. The "hosted"
+database is a throwaway cluster on this machine that serves TLS only, on the address of
+Docker's bridge, so that containers reach it as they would reach a provider's.
+"""
+
+import re
+import time
+
+import pytest
+import yaml
+
+from helpers import stack_api
+from helpers.containers import require_engine
+from helpers.machine import require, run
+from helpers.project import render
+from helpers.services import PostgresCluster
+
+pytestmark = pytest.mark.containers
+
+OVERRIDE = "docker-compose.hosted-db.yml"
+
+
+def bridge_address():
+    """This machine's address on Docker's default bridge (docker0), which containers reach."""
+    shown = run(["ip", "-4", "-o", "addr", "show", "docker0"], timeout=30).stdout
+    found = re.search(r"inet (\d+\.\d+\.\d+\.\d+)/", shown)
+    assert found, f"docker0 has no IPv4 address: {shown}"
+    return found.group(1)
+
+
+def guide_override(project, services):
+    """The override file of docs/deploy.md, for the services this compose file has."""
+    guide = (project / "docs/deploy.md").read_text()
+    [block] = re.findall(rf"```yaml\n# {re.escape(OVERRIDE)}\n(.*?)```", guide, re.S)
+    override = yaml.safe_load(block)
+    assert "db" not in override["services"]
+    override["services"] = {
+        name: service for name, service in override["services"].items() if name in services
+    }
+    assert "web" in override["services"]
+    return yaml.safe_dump(override)
+
+
+@pytest.fixture(scope="module")
+def hosted(tmp_path_factory):
+    require("docker", "docker-compose", "psql", "openssl", "ip")
+    require_engine()
+    gateway = bridge_address()
+    cluster = PostgresCluster(
+        tls=True, listen_also=gateway, client_networks=["172.16.0.0/12", "192.168.0.0/16"]
+    ).start()
+    yield cluster, gateway
+    cluster.stop()
+
+
+def test_stack_runs_on_a_hosted_database_without_its_db_service(hosted, tmp_path):
+    cluster, gateway = hosted
+    started = time.monotonic()
+    project = render(tmp_path, database="postgres", python_version="3.11")
+    name = f"hosted_{int(time.time())}"
+    url = cluster.create_database(name).replace("127.0.0.1", gateway) + "?sslmode=require"
+    with (project / ".env").open("a") as env:
+        env.write(f"HOSTED_DATABASE_URL={url}\n")
+    compose, _ = stack_api.built_stack("postgres", project, f"drfauthdbopshosted{name[-6:]}")
+    services = compose("config", "--services").stdout.split()
+    (project / OVERRIDE).write_text(guide_override(project, services))
+    hosted_compose = ["-f", "docker-compose.yml", "-f", OVERRIDE]
+    try:
+        if "migrate" in services:
+            compose(*hosted_compose, "run", "--rm", "--no-deps", "migrate")
+        others = [service for service in services if service not in ("db", "migrate")]
+        compose(*hosted_compose, "up", "-d", "--no-deps", *others)
+        assert compose("ps", "-q", "db").stdout.strip() == "", "the db service was started"
+        base = stack_api.published_base(compose)
+        compose.wait_until_healthy("web", f"{base}/healthz/")
+
+        compose.exec(
+            "web",
+            *("python", "manage.py", "createsuperuser", "--noinput"),
+            *("--username", stack_api.USERNAME, "--email", f"{stack_api.USERNAME}@example.com"),
+            env={"DJANGO_SUPERUSER_PASSWORD": stack_api.PASSWORD},
+        )
+        access = stack_api.token(base)
+        stack_api.create(base, access, "kept elsewhere")
+        assert stack_api.names(base, access) == ["kept elsewhere"]
+
+        # The row is in the hosted database, and every connection of the stack uses TLS.
+        query = "SELECT name FROM things_thing"
+        assert cluster.psql(query, database=name).split() == ["kept", "elsewhere"]
+        encrypted = cluster.psql(
+            "SELECT DISTINCT ssl FROM pg_stat_ssl JOIN pg_stat_activity USING (pid)"
+            f" WHERE datname = '{name}' AND client_addr <> '127.0.0.1'",
+            database=name,
+        ).split()
+        assert encrypted == ["t"], encrypted
+    finally:
+        compose.remove()
+    took = time.monotonic() - started
+    print(f"\n[hosted-compose] stack on a TLS-only database elsewhere: {took:.1f} s")
