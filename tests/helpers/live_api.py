@@ -20,16 +20,17 @@ def detail(pk):
 
 
 def service_env(env, **extra):
-    """The env of a served project for a test that does not measure the login throttle.
+    """The env of a served project for a test that does not measure the throttles.
 
     Throttle counts live in the database cache by default, shared by every test on the same
     database; a cache of each Gunicorn worker's own keeps one test's logins from throttling
-    another's. The throttle test itself uses the database cache.
+    another's. The throttle tests themselves use the database cache.
     """
     return {
         **env,
         "CACHE_URL": "locmemcache://",
         "DJANGO_TOKEN_THROTTLE_RATE": "100000/minute",
+        "DJANGO_REGISTER_THROTTLE_RATE": "100000/minute",
         **{key: str(value) for key, value in extra.items()},
     }
 
