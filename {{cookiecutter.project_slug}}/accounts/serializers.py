@@ -125,14 +125,16 @@ class PasswordChangeSerializer(serializers.Serializer):
     access = serializers.CharField(read_only=True)
     refresh = serializers.CharField(read_only=True)
 
-    def validate_old_password(self, password):
-        if not self.context["request"].user.check_password(password):
-            raise serializers.ValidationError("Wrong password.", code="wrong_password")
-        return password
-
     def validate_new_password(self, password):
         check_password_strength(password, self.context["request"].user)
         return password
+
+    def validate(self, attrs):
+        # Last, once everything else is valid: checking a password costs a deliberately slow
+        # hash, which a request refused anyway should not get for free.
+        if not self.context["request"].user.check_password(attrs["old_password"]):
+            raise serializers.ValidationError({"old_password": ["Wrong password."]})
+        return attrs
 
     def save(self):
         user = self.context["request"].user
