@@ -1,5 +1,7 @@
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 
 from .api import LIST_URL, PASSWORD, bearer_client, obtain_tokens
 
@@ -260,3 +262,28 @@ def test_cors_allows_no_origin_unless_listed(anonymous, settings):
     settings.CORS_ALLOWED_ORIGINS = []
     response = anonymous.get("/api/schema/", HTTP_ORIGIN="http://localhost:5173")
     assert "Access-Control-Allow-Origin" not in response
+
+
+def test_a_malformed_cors_origin_stops_the_checks(settings):
+    settings.CORS_ALLOWED_ORIGINS = ["localhost:5173"]  # no scheme
+    with pytest.raises(SystemCheckError, match="corsheaders.E013"):
+        call_command("check")
+
+
+def test_schema_documents_the_account_routes(anonymous):
+    schema = anonymous.get("/api/schema/", {"format": "json"}).json()
+    paths, components = schema["paths"], schema["components"]["schemas"]
+    operations = {
+        (REGISTER_URL, "post"): {"201", "400", "404", "413", "415", "429"},
+        (ME_URL, "get"): {"200", "401"},
+        (ME_URL, "patch"): {"200", "400", "401", "413", "415"},
+        (PASSWORD_URL, "post"): {"200", "400", "401", "413", "415", "429"},
+    }
+    for (path, method), statuses in operations.items():
+        assert statuses <= set(paths[path][method]["responses"]), (path, method)
+    assert set(paths[ME_URL]) == {"get", "patch"}
+    sign_up = components["SignUpRequest"]
+    assert set(sign_up["required"]) == {"username", "password"}
+    assert "password" not in components["SignUp"]["properties"]
+    assert set(components["PatchedMeRequest"]["properties"]) == {"email", "first_name", "last_name"}
+    assert set(components["PasswordChange"]["properties"]) == {"access", "refresh"}
