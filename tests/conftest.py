@@ -1,9 +1,10 @@
 import pytest
+import requests
 
-from helpers.live_api import temporary_users
+from helpers.live_api import Service, service_env, temporary_users
 from helpers.machine import run
 from helpers.project import project_venv, render, venv_env
-from helpers.services import PostgresCluster
+from helpers.services import PostgresCluster, gunicorn
 
 DATABASES = ["sqlite", "postgres"]
 
@@ -53,3 +54,18 @@ def username(served_project, request):
     name = request.module.__name__.removeprefix("test_")
     with temporary_users(project, env, name) as (username,):
         yield username
+
+
+@pytest.fixture(scope="module")
+def service(served_project):
+    """The served project under Gunicorn (2 workers) for one test module, throttles relaxed."""
+    database, project, env = served_project
+    env = service_env(env)
+    with gunicorn(project, env, "--workers", "2") as base:
+        yield Service(database, project, env, base)
+
+
+@pytest.fixture(scope="module")
+def http():
+    with requests.Session() as session:
+        yield session

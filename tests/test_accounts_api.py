@@ -9,8 +9,6 @@ JSON 4xx, never a 500, and leave the user table as it was.
 import json
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
@@ -39,64 +37,38 @@ FLOOD = 200
 RACERS = 8
 
 
-@dataclass
-class Service:
-    database: str
-    project: Path
-    env: dict
-    base: str
-
-    def url(self, path):
-        return f"{self.base}{path}"
-
-    def shell(self, code):
-        return django_shell(self.project, self.env, code)
-
-    def user_rows(self, *usernames):
-        """Every column of these users, as the database holds them."""
-        code = (
-            "import json\n"
-            "from django.contrib.auth import get_user_model\n"
-            "rows = get_user_model().objects.filter(username__in="
-            f"{list(usernames)!r}).order_by('username').values()\n"
-            "print(json.dumps(list(rows), default=str))\n"
-        )
-        return json.loads(self.shell(code).splitlines()[-1])
-
-    def count_users(self, prefix):
-        code = (
-            "from django.contrib.auth import get_user_model\n"
-            f"print(get_user_model().objects.filter(username__startswith={prefix!r}).count())\n"
-        )
-        return int(self.shell(code).split()[-1])
-
-    def delete_users(self, prefix):
-        self.shell(
-            "from django.contrib.auth import get_user_model\n"
-            f"get_user_model().objects.filter(username__startswith={prefix!r}).delete()\n"
-        )
+def user_rows(service, *usernames):
+    """Every column of these users, as the database holds them."""
+    code = (
+        "import json\n"
+        "from django.contrib.auth import get_user_model\n"
+        "rows = get_user_model().objects.filter(username__in="
+        f"{list(usernames)!r}).order_by('username').values()\n"
+        "print(json.dumps(list(rows), default=str))\n"
+    )
+    return json.loads(django_shell(service.project, service.env, code).splitlines()[-1])
 
 
-@pytest.fixture(scope="module")
-def service(served_project):
-    database, project, env = served_project
-    env = service_env(env)
-    with gunicorn(project, env, "--workers", "2") as base:
-        yield Service(database, project, env, base)
-
-
-@pytest.fixture(scope="module")
-def http():
-    with requests.Session() as session:
-        yield session
+def count_users(project, env, prefix):
+    code = (
+        "from django.contrib.auth import get_user_model\n"
+        f"print(get_user_model().objects.filter(username__startswith={prefix!r}).count())\n"
+    )
+    return int(django_shell(project, env, code).split()[-1])
 
 
 @pytest.fixture
-def prefix(service):
+def prefix(served_project):
     """A username prefix of the test's own; users it signed up go afterwards."""
+    _, project, env = served_project
     name = unique("signup")
     yield name
-    service.delete_users(name)
+    django_shell(
+        project,
+        env,
+        "from django.contrib.auth import get_user_model\n"
+        f"get_user_model().objects.filter(username__startswith={name!r}).delete()\n",
+    )
 
 
 @pytest.fixture
@@ -162,12 +134,12 @@ def test_sign_up_refuses_hostile_input_and_writes_nothing(service, http, prefix)
         statuses[response.status_code] += 1
         print(f"[{service.database}] sign-up, {what}: {response.status_code} {str(body)[:100]}")
     print(f"[{service.database}] {sum(statuses.values())} bad sign-ups: {dict(statuses)}")
-    assert service.count_users(prefix) == 0
+    assert count_users(service.project, service.env, prefix) == 0
 
     # Control: the same body without the fault is accepted.
     created = http.post(service.url(REGISTER), json=valid, timeout=60)
     assert created.status_code == 201, created.text
-    assert service.count_users(prefix) == 1
+    assert count_users(service.project, service.env, prefix) == 1
 
 
 def test_look_alike_usernames_of_an_existing_user_are_refused(service, http, prefix):
@@ -190,7 +162,7 @@ def test_look_alike_usernames_of_an_existing_user_are_refused(service, http, pre
         body = assert_json_error(response, 400, what)
         assert body == {"username": ["A user with that username already exists."]}, what
         print(f"[{service.database}] {what} {username!r}: 400 {body}")
-    assert service.count_users(prefix) == 1
+    assert count_users(service.project, service.env, prefix) == 1
     # Normalizing makes a look-alike of a free name that name itself.
     fresh = http.post(
         service.url(REGISTER), json={"username": full_width(f"{prefix}-new"), "password": PASSWORD}
@@ -217,7 +189,7 @@ def test_privileged_fields_cannot_be_assigned(service, http, prefix):
     )
     assert signed_up.status_code == 201, signed_up.text
     assert signed_up.json()["id"] != 1
-    (row,) = service.user_rows(username)
+    (row,) = user_rows(service, username)
     assert (row["is_staff"], row["is_superuser"], row["is_active"]) == (False, False, True)
     assert not row["date_joined"].startswith("2000") and row["last_login"] is None
     memberships = (
@@ -225,7 +197,7 @@ def test_privileged_fields_cannot_be_assigned(service, http, prefix):
         f"user = get_user_model().objects.get(username={username!r})\n"
         "print(user.groups.count() + user.user_permissions.count())\n"
     )
-    assert service.shell(memberships).split()[-1] == "0"
+    assert django_shell(service.project, service.env, memberships).split()[-1] == "0"
 
     auth = bearer(login(http, service.base, username)["access"])
     for field in [*privileged, "password"]:
@@ -240,7 +212,7 @@ def test_privileged_fields_cannot_be_assigned(service, http, prefix):
         body = assert_json_error(response, 400, f"PATCH /api/me/ with {field}")
         assert list(body) == [field]
         print(f"[{service.database}] PATCH /api/me/ with {field}: 400 {body}")
-    after = service.user_rows(username)[0]
+    after = user_rows(service, username)[0]
     assert {**after, "first_name": ""} == row  # the first_name of the ignored ones, only
     assert http.get(service.url(ME), headers=auth).status_code == 200  # no token was ended
 
@@ -248,7 +220,7 @@ def test_privileged_fields_cannot_be_assigned(service, http, prefix):
 def test_me_and_password_change_refuse_hostile_input(service, http, member):
     username, tokens = member
     auth = bearer(tokens["access"])
-    (before,) = service.user_rows(username)
+    (before,) = user_rows(service, username)
     json_headers = {**auth, "Content-Type": "application/json"}
     bad_patches = {
         "first_name of 151 characters": {"json": {"first_name": "f" * 151}},
@@ -286,7 +258,7 @@ def test_me_and_password_change_refuse_hostile_input(service, http, member):
         assert_json_error(response, 401, f"anonymous {method} {path}")
     assert_json_error(http.put(service.url(ME), json={}, headers=auth), 405, "PUT /api/me/")
 
-    assert service.user_rows(username) == [before]  # no column changed, password included
+    assert user_rows(service, username) == [before]  # no column changed, password included
     assert http.get(service.url(ME), headers=auth).json()["username"] == username
 
 
@@ -329,16 +301,15 @@ def test_racing_sign_ups_of_one_name_make_one_user(service, prefix):
         statuses = sorted(pool.map(sign_up, range(RACERS)))
     print(f"[{service.database}] {RACERS} sign-ups of one name at once: {statuses}")
     assert statuses == [201] + [400] * (RACERS - 1)
-    assert service.count_users(prefix) == 1
+    assert count_users(service.project, service.env, prefix) == 1
 
 
 def test_a_flood_of_sign_ups_from_one_address_is_throttled(served_project, prefix):
     database, project, env = served_project
-    service = Service(database, project, env, base="")
     # The database cache that all workers share, emptied of other tests' counts; the rate
     # is the one .env gives (DJANGO_REGISTER_THROTTLE_RATE).
     clear_cache = "from django.core.cache import cache; cache.clear()"
-    service.shell(clear_cache)
+    django_shell(project, env, clear_cache)
     rate = read_dotenv(project)["DJANGO_REGISTER_THROTTLE_RATE"]
     allowed = int(rate.split("/")[0])
     try:
@@ -359,16 +330,15 @@ def test_a_flood_of_sign_ups_from_one_address_is_throttled(served_project, prefi
                     assert_json_error(response, 429, f"sign-up {n}")
                     assert int(response.headers["Retry-After"]) > 0
     finally:
-        service.shell(clear_cache)  # leave no throttle history to later tests
+        django_shell(project, env, clear_cache)  # leave no throttle history to later tests
     print(f"\n[{database}] {FLOOD} sign-ups from one address at {rate}: {dict(statuses)}")
     assert statuses == {201: allowed, 429: FLOOD - allowed}
-    assert service.count_users(prefix) == allowed
+    assert count_users(project, env, prefix) == allowed
 
 
 def test_sign_up_can_be_turned_off(served_project, prefix):
     database, project, env = served_project
-    service = Service(database, project, service_env(env, DJANGO_ALLOW_SIGNUP="false"), "")
-    with gunicorn(service.project, service.env) as base:
+    with gunicorn(project, service_env(env, DJANGO_ALLOW_SIGNUP="false")) as base:
         response = requests.post(
             f"{base}{REGISTER}", json={"username": prefix, "password": PASSWORD}, timeout=30
         )
@@ -376,4 +346,4 @@ def test_sign_up_can_be_turned_off(served_project, prefix):
         login_still_works = requests.post(f"{base}/api/token/", json={}, timeout=30).status_code
     print(f"[{database}] DJANGO_ALLOW_SIGNUP=false: sign-up {response.status_code} {body}")
     assert login_still_works == 400
-    assert service.count_users(prefix) == 0
+    assert count_users(project, env, prefix) == 0

@@ -18,7 +18,14 @@ import pytest
 import requests
 
 from helpers.browser import chromium
-from helpers.live_api import PASSWORD, RESOURCES, django_shell, service_env, unique
+from helpers.live_api import (
+    PASSWORD,
+    RESOURCES,
+    delete_users,
+    django_shell,
+    service_env,
+    unique,
+)
 from helpers.machine import free_port, require
 from helpers.services import gunicorn
 
@@ -145,12 +152,7 @@ def test_a_listed_origin_may_use_the_api_and_others_are_blocked_by_the_browser(
                 print(f"[{database}] both origins in Chromium: {took:.1f} s")
             created = {which: users_named(project, env, name) for which, name in names.items()}
         finally:
-            django_shell(
-                project,
-                env,
-                "from django.contrib.auth import get_user_model\n"
-                f"get_user_model().objects.filter(username__in={list(names.values())!r}).delete()",
-            )
+            delete_users(project, env, *names.values())
 
     assert preflight.status_code == 200
     assert preflight.headers["Access-Control-Allow-Origin"] == listed

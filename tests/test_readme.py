@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from helpers.live_api import count_rows, django_shell, service_env, unique
+from helpers.live_api import count_rows, delete_users, service_env, unique
 from helpers.machine import run
 from helpers.project import render, venv_env
 from helpers.services import gunicorn
@@ -99,12 +99,7 @@ def test_walkthrough_works_as_written(served_project, tmp_path):
                 print(f"\n[{database}] walkthrough in a {mode}: {took:.1f} s")
         left = {name: count_rows(project, env, owner=name) for name in names.values()}
     finally:
-        django_shell(
-            project,
-            env,
-            "from django.contrib.auth import get_user_model\n"
-            f"get_user_model().objects.filter(username__in={list(names.values())!r}).delete()",
-        )
+        delete_users(project, env, *names.values())
 
     for terminal, output in outputs.items():
         name = names[terminal]

@@ -5,6 +5,7 @@ import contextlib
 import os
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,6 +18,19 @@ PASSWORD = "correct-horse-battery-staple"
 
 def detail(pk):
     return f"{RESOURCES}{pk}/"
+
+
+@dataclass
+class Service:
+    """A served project: its database, folder, env, and the base URL Gunicorn answers on."""
+
+    database: str
+    project: Path
+    env: dict
+    base: str
+
+    def url(self, path):
+        return f"{self.base}{path}"
 
 
 def service_env(env, **extra):
@@ -66,12 +80,17 @@ def temporary_users(project, env, *names, password=PASSWORD):
     try:
         yield usernames
     finally:
-        django_shell(
-            project,
-            env,
-            "from django.contrib.auth import get_user_model\n"
-            f"get_user_model().objects.filter(username__in={usernames!r}).delete()\n",
-        )
+        delete_users(project, env, *usernames)
+
+
+def delete_users(project, env, *usernames):
+    """Delete these users, and with them everything they own."""
+    django_shell(
+        project,
+        env,
+        "from django.contrib.auth import get_user_model\n"
+        f"get_user_model().objects.filter(username__in={list(usernames)!r}).delete()\n",
+    )
 
 
 def count_rows(project, env, owner=None):
