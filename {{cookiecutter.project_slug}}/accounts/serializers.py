@@ -11,6 +11,7 @@ from .tokens import TokenObtainPairSerializer
 User = get_user_model()
 
 USERNAME_TAKEN = "A user with that username already exists."
+CANNOT_CHANGE = "This field cannot be changed here."
 
 
 class StringField(serializers.CharField):
@@ -95,16 +96,18 @@ class MeSerializer(serializers.ModelSerializer):
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StringField,
     }
-    # Fields that must never change through this endpoint. A request that names one is
-    # refused, not silently ignored, so that no client believes it changed them.
+    # Fields that never change through this endpoint. A request that names one is refused,
+    # not silently ignored, so that no client believes it changed them.
     PROTECTED = {
         "password": "Change the password at /api/password/change/.",
-        **dict.fromkeys(
-            ["is_staff", "is_superuser", "is_active", "token_version", "groups",
-             "user_permissions", "last_login"],
-            "This field cannot be changed here.",
-        ),
-    }  # fmt: skip
+        "is_staff": CANNOT_CHANGE,
+        "is_superuser": CANNOT_CHANGE,
+        "is_active": CANNOT_CHANGE,
+        "token_version": CANNOT_CHANGE,
+        "groups": CANNOT_CHANGE,
+        "user_permissions": CANNOT_CHANGE,
+        "last_login": CANNOT_CHANGE,
+    }
 
     class Meta:
         model = User
