@@ -1,10 +1,11 @@
 import pytest
+import requests
 
 from helpers.ci_skips import pytest_runtest_logreport, pytest_sessionfinish  # noqa: F401
-from helpers.live_api import temporary_users
+from helpers.live_api import Service, service_env, temporary_users
 from helpers.machine import run
 from helpers.project import project_venv, render, venv_env
-from helpers.services import PostgresCluster
+from helpers.services import PostgresCluster, gunicorn
 
 DATABASES = ["sqlite", "postgres"]
 
@@ -54,3 +55,25 @@ def username(served_project, request):
     name = request.module.__name__.removeprefix("test_")
     with temporary_users(project, env, name) as (username,):
         yield username
+
+
+@pytest.fixture(scope="module")
+def service(served_project):
+    """The served project under Gunicorn (2 workers) for one test module, throttles relaxed."""
+    database, project, env = served_project
+    env = service_env(env)
+    with gunicorn(project, env, "--workers", "2") as base:
+        yield Service(database, project, env, base)
+
+
+class TimedSession(requests.Session):
+    """A session whose every request has a timeout: a hung server fails a test, not the run."""
+
+    def request(self, *args, timeout=30, **kwargs):
+        return super().request(*args, timeout=timeout, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def http():
+    with TimedSession() as session:
+        yield session

@@ -15,8 +15,6 @@ import stat
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
 
 import jwt
 import pytest
@@ -32,7 +30,6 @@ from helpers.live_api import (
     gunicorn_master,
     login,
     read_dotenv,
-    service_env,
     temporary_users,
     wait_for_workers,
 )
@@ -47,38 +44,6 @@ SECRET_NAMES = ("DJANGO_SECRET_KEY", "DJANGO_JWT_SIGNING_KEY", "POSTGRES_PASSWOR
 GUNICORN_HEADER_LIMIT = 8190
 # Guesses sent at once past the login limit, each with a made-up X-Forwarded-For.
 SPOOFED = 12
-
-
-@dataclass
-class Service:
-    database: str
-    project: Path
-    env: dict
-    base: str
-
-    def url(self, path):
-        return f"{self.base}{path}"
-
-
-@pytest.fixture(scope="module")
-def service(served_project):
-    database, project, env = served_project
-    env = service_env(env)
-    with gunicorn(project, env, "--workers", "2") as base:
-        yield Service(database, project, env, base)
-
-
-class TimedSession(requests.Session):
-    """A session whose every request has a timeout: a hung server fails a test, not the run."""
-
-    def request(self, *args, timeout=30, **kwargs):
-        return super().request(*args, timeout=timeout, **kwargs)
-
-
-@pytest.fixture(scope="module")
-def http():
-    with TimedSession() as session:
-        yield session
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ import contextlib
 import os
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,17 +20,31 @@ def detail(pk):
     return f"{RESOURCES}{pk}/"
 
 
+@dataclass
+class Service:
+    """A served project: its database, folder, env, and the base URL Gunicorn answers on."""
+
+    database: str
+    project: Path
+    env: dict
+    base: str
+
+    def url(self, path):
+        return f"{self.base}{path}"
+
+
 def service_env(env, **extra):
-    """The env of a served project for a test that does not measure the login throttle.
+    """The env of a served project for a test that does not measure the throttles.
 
     Throttle counts live in the database cache by default, shared by every test on the same
     database; a cache of each Gunicorn worker's own keeps one test's logins from throttling
-    another's. The throttle test itself uses the database cache.
+    another's. The throttle tests themselves use the database cache.
     """
     return {
         **env,
         "CACHE_URL": "locmemcache://",
         "DJANGO_TOKEN_THROTTLE_RATE": "100000/minute",
+        "DJANGO_REGISTER_THROTTLE_RATE": "100000/minute",
         **{key: str(value) for key, value in extra.items()},
     }
 
@@ -65,12 +80,17 @@ def temporary_users(project, env, *names, password=PASSWORD):
     try:
         yield usernames
     finally:
-        django_shell(
-            project,
-            env,
-            "from django.contrib.auth import get_user_model\n"
-            f"get_user_model().objects.filter(username__in={usernames!r}).delete()\n",
-        )
+        delete_users(project, env, *usernames)
+
+
+def delete_users(project, env, *usernames):
+    """Delete these users, and with them everything they own."""
+    django_shell(
+        project,
+        env,
+        "from django.contrib.auth import get_user_model\n"
+        f"get_user_model().objects.filter(username__in={list(usernames)!r}).delete()\n",
+    )
 
 
 def count_rows(project, env, owner=None):

@@ -8,3 +8,8 @@ class User(AbstractUser):
     # Written into every token as the "ver" claim. Logging out increments it, which ends
     # every token issued before at once, access tokens included (see accounts/tokens.py).
     token_version = models.PositiveIntegerField(default=0, editable=False)
+
+    def set_password(self, raw_password):
+        # A new password ends every token issued before it (see accounts/tokens.py).
+        super().set_password(raw_password)
+        self.token_version += 1

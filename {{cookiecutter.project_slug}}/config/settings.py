@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
@@ -40,6 +41,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before any middleware that may answer, so that every answer carries the CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -144,6 +147,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "token": env("DJANGO_TOKEN_THROTTLE_RATE", default="20/minute"),
+        "register": env("DJANGO_REGISTER_THROTTLE_RATE", default="10/hour"),
     },
     # Throttles count per client address. DRF takes it from X-Forwarded-For, which any client
     # can write, unless told how many proxies in front of Gunicorn append to that header:
@@ -173,6 +177,19 @@ SIMPLE_JWT = {
     "TOKEN_VERIFY_SERIALIZER": "accounts.tokens.TokenVerifySerializer",
     "TOKEN_BLACKLIST_SERIALIZER": "accounts.tokens.LogoutSerializer",
 }
+
+# Sign-up at /api/register/; off (404) for a project whose users are invited or made by staff.
+ALLOW_SIGNUP = env.bool("DJANGO_ALLOW_SIGNUP", default=True)
+
+# Browser apps on other origins (a React or Vue app, a mobile web view) that may call the API,
+# e.g. http://localhost:5173,https://app.example.com. None unless listed.
+CORS_ALLOWED_ORIGINS = env.list("DJANGO_CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/"  # the admin and the browsable API's login stay same-origin
+# Tokens travel in the Authorization header (allowed by default), never in cookies, so
+# credentialed requests stay off. Browsers may cache a preflight answer this long (Chromium
+# keeps it 2 hours at most).
+CORS_ALLOW_CREDENTIALS = False
+CORS_PREFLIGHT_MAX_AGE = 60 * 60 * 24
 
 SPECTACULAR_SETTINGS = {
     "TITLE": {{ cookiecutter.project_name | python_string }},

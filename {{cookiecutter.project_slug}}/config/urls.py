@@ -13,6 +13,11 @@ urlpatterns = [
     path("api/token/refresh/", account_views.RefreshView.as_view(), name="token-refresh"),
     path("api/token/verify/", account_views.VerifyView.as_view(), name="token-verify"),
     path("api/token/blacklist/", account_views.LogoutView.as_view(), name="token-blacklist"),
+    path("api/register/", account_views.SignUpView.as_view(), name="register"),
+    path("api/me/", account_views.MeView.as_view(), name="me"),
+    path(
+        "api/password/change/", account_views.PasswordChangeView.as_view(), name="password-change"
+    ),
     path("api/v1/", include("{{ cookiecutter.resource_plural }}.urls")),
     path("api-auth/", include("rest_framework.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
