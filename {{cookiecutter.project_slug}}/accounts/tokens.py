@@ -55,13 +55,22 @@ class RefreshToken(tokens.RefreshToken):
     def check_blacklist(self):
         pass  # see spend()
 
+    def verify(self):
+        super().verify()
+        # Also when the lifetime was shortened after the token was made.
+        if self.chain_end() <= datetime_to_epoch(self.current_time):
+            raise TokenError("Token is past its absolute lifetime; log in again")
+
     def set_exp(self, claim="exp", from_time=None, lifetime=None):
         super().set_exp(claim, from_time, lifetime)
+        self.payload[claim] = min(self.payload[claim], self.chain_end())
+
+    def chain_end(self):
+        """When the chain of refreshes that began with a password ends, as a timestamp."""
         # A new token starts its chain now; one made before this claim existed, when issued.
         now = datetime_to_epoch(self.current_time)
         started = self.payload.setdefault(AUTH_TIME_CLAIM, self.payload.get("iat", now))
-        last = started + int(settings.JWT_REFRESH_TOKEN_MAX_LIFETIME.total_seconds())
-        self.payload[claim] = min(self.payload[claim], last)
+        return started + int(settings.JWT_REFRESH_TOKEN_MAX_LIFETIME.total_seconds())
 
     def spend(self):
         """Blacklists this token; True for the one request that did, False if it was already.
