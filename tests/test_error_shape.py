@@ -22,6 +22,10 @@ def base(served_project):
         yield base
 
 
+def send(method, url, **kwargs):
+    return requests.request(method, url, timeout=30, **kwargs)
+
+
 def assert_error(response, status, code, what):
     where = f"{what}: {response.request.method} {response.request.url}"
     assert response.status_code == status, (
@@ -37,21 +41,21 @@ def test_errors_outside_the_api_views_are_json(served_project, base):
     database = served_project[0]
     answers = {
         "unknown Host": (
-            requests.get(f"{base}/healthz/", headers={"Host": "evil.example"}),
+            send("GET", f"{base}/healthz/", headers={"Host": "evil.example"}),
             400,
             "bad_request",
         ),
-        "no such route": (requests.get(f"{base}/no/such/page/"), 404, "not_found"),
-        "POST to /healthz/": (requests.post(f"{base}/healthz/"), 405, "method_not_allowed"),
-        "PUT to /healthz/": (requests.put(f"{base}/healthz/", data="x"), 405, "method_not_allowed"),
-        "DELETE /healthz/": (requests.delete(f"{base}/healthz/"), 405, "method_not_allowed"),
+        "no such route": (send("GET", f"{base}/no/such/page/"), 404, "not_found"),
+        "POST to /healthz/": (send("POST", f"{base}/healthz/"), 405, "method_not_allowed"),
+        "PUT to /healthz/": (send("PUT", f"{base}/healthz/", data="x"), 405, "method_not_allowed"),
+        "DELETE /healthz/": (send("DELETE", f"{base}/healthz/"), 405, "method_not_allowed"),
         "login form without CSRF": (
-            requests.post(f"{base}/api-auth/login/", data={"username": "a", "password": "b"}),
+            send("POST", f"{base}/api-auth/login/", data={"username": "a", "password": "b"}),
             403,
             "csrf_failed",
         ),
         "admin form without CSRF": (
-            requests.post(f"{base}/admin/login/", data={"username": "a", "password": "b"}),
+            send("POST", f"{base}/admin/login/", data={"username": "a", "password": "b"}),
             403,
             "csrf_failed",
         ),
@@ -60,26 +64,26 @@ def test_errors_outside_the_api_views_are_json(served_project, base):
         body = assert_error(response, status, code, what)
         print(f"\n[{database}] {what}: {status} {body}", end="")
     assert answers["POST to /healthz/"][0].headers["Allow"] == "GET, HEAD"
-    head = requests.head(f"{base}/healthz/")
+    head = send("HEAD", f"{base}/healthz/")
     assert (head.status_code, head.content) == (200, b"")
 
 
 def test_errors_of_the_api_views_carry_a_code(base):
     refusals = {
-        "no token": (requests.get(f"{base}/api/v1/things/"), 401, "not_authenticated"),
+        "no token": (send("GET", f"{base}/api/v1/things/"), 401, "not_authenticated"),
         "PUT to the token endpoint": (
-            requests.put(f"{base}/api/token/", json={}),
+            send("PUT", f"{base}/api/token/", json={}),
             405,
             "method_not_allowed",
         ),
         "text/plain body": (
-            requests.post(f"{base}/api/token/", data="x", headers={"Content-Type": "text/plain"}),
+            send("POST", f"{base}/api/token/", data="x", headers={"Content-Type": "text/plain"}),
             415,
             "unsupported_media_type",
         ),
         "malformed JSON": (
-            requests.post(
-                f"{base}/api/token/", data="{", headers={"Content-Type": "application/json"}
+            send(
+                "POST", f"{base}/api/token/", data="{", headers={"Content-Type": "application/json"}
             ),
             400,
             "parse_error",
@@ -95,7 +99,7 @@ def test_a_crash_is_a_json_500_without_details(served_project):
     # fails with a database error, as it would if `migrate` had not created the table.
     broken = service_env(env, CACHE_URL="dbcache://no_such_cache_table")
     with gunicorn(project, broken, "--workers", "1") as base:
-        crash = requests.post(f"{base}/api/token/", json={"username": "a", "password": "b"})
+        crash = send("POST", f"{base}/api/token/", json={"username": "a", "password": "b"})
     body = assert_error(crash, 500, "server_error", "missing cache table")
     print(f"\n[{database}] a crash: 500 {body}")
     assert "no_such_cache_table" not in crash.text
@@ -103,5 +107,5 @@ def test_a_crash_is_a_json_500_without_details(served_project):
 
 def test_the_schema_and_docs_ignore_a_bad_bearer_header(base):
     for path in ("/api/schema/", "/api/docs/"):
-        response = requests.get(f"{base}{path}", headers={"Authorization": "Bearer not-a-token"})
+        response = send("GET", f"{base}{path}", headers={"Authorization": "Bearer not-a-token"})
         assert response.status_code == 200, f"{path}: {response.status_code} {response.text[:200]}"

@@ -27,7 +27,8 @@ class User(AbstractUser):
     def save(self, *args, **kwargs):
         was_active, saved_version = self._saved_state
         if self.pk and was_active is not None and self.is_active != was_active:
-            # Deactivation ends every token, so reactivation brings none of them back.
+            # Deactivation ends every token, so reactivation brings none of them back. (Through
+            # save(), as the admin and forms do; a queryset's update() goes around it.)
             self.token_version += 1
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and self.token_version != saved_version:

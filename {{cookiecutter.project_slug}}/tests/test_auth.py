@@ -145,3 +145,17 @@ def test_refresh_tokens_end_at_their_absolute_lifetime(anonymous, tokens, settin
     refused = anonymous.post("/api/token/refresh/", {"refresh": str(old)})
     assert refused.status_code == 401
     assert refused.json()["code"] == "token_not_valid"
+
+
+def test_the_admin_action_ends_every_token_of_the_selected_users(client, user, tokens, make_user):
+    admin = make_user("root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    response = client.post(
+        "/admin/accounts/user/",
+        {"action": "end_sessions", "_selected_action": [user.pk]},
+        follow=True,
+    )
+    assert b"Ended every token and session of 1 user" in response.content
+    assert bearer_client(tokens["access"]).get(LIST_URL).status_code == 401
+    admin.refresh_from_db()
+    assert admin.token_version == 0  # only the selected users
