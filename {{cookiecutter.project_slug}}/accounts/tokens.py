@@ -49,7 +49,7 @@ class RefreshToken(tokens.RefreshToken):
     """simplejwt's refresh token, with the absolute lifetime and without the blacklist check.
 
     Reading the blacklist apart from writing to it lets two requests both pass the check;
-    spend() does both in one statement instead.
+    spend() checks by writing, in one transaction.
     """
 
     def check_blacklist(self):

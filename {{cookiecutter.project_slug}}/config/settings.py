@@ -128,6 +128,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # The same client address as DRF's throttles, from DJANGO_NUM_PROXIES.
 AXES_CLIENT_IP_CALLABLE = "accounts.passwords.client_address"
 AXES_LOCKOUT_CALLABLE = "accounts.passwords.locked_out_page"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -226,7 +227,7 @@ if HTTPS:
     SECURE_HSTS_PRELOAD = True
 
 # Errors are JSON everywhere, also when Django's CSRF check refuses a form (config/urls.py
-# names the views for 400, 404 and 500).
+# names the views for 400, 403, 404 and 500).
 CSRF_FAILURE_VIEW = "config.exceptions.csrf_failure"
 
 LOGGING = {
