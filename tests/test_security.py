@@ -134,8 +134,13 @@ def test_blacklisted_refresh_tokens_and_logged_out_access_tokens_get_401(service
             body = assert_json_error(response, 401, f"{what} on {path}")
             print(f"[{service.database}] {what} on {path}: 401 {body}")
 
-    # Rotation blacklisted the first refresh token; the new pair works.
+    # Rotation blacklisted the first refresh token. Sending it again is the sign of a stolen
+    # token: it ends every token of the user, the new pair too; a new login works.
     assert_refresh_token_is_dead(first["refresh"], "rotated-away refresh token")
+    reuse_ended = http.get(service.url(RESOURCES), headers=bearer(second["access"]))
+    assert_json_error(reuse_ended, 401, "access token after its refresh token was reused")
+    first = second
+    second = login(http, service.base, alice)
     assert http.get(service.url(RESOURCES), headers=bearer(second["access"])).status_code == 200
 
     # Logout blacklists the refresh token sent and ends every access token of the user.
@@ -395,6 +400,7 @@ def test_password_guessing_is_throttled_across_workers(served_project, make_user
             right_password = requests.post(f"{base}{login_url}", json=right, timeout=30)
     finally:
         django_shell(project, env, clear_cache)  # leave no throttle history to later tests
+        run(["python", "manage.py", "axes_reset"], cwd=project, env=env)  # nor failed logins
 
     served_by = Counter()
     for line in access_log.read_text().splitlines():

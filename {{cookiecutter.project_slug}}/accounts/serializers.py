@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models, transaction
 from rest_framework import serializers
 
+from . import passwords
 from .tokens import TokenObtainPairSerializer
 
 User = get_user_model()
@@ -134,8 +135,10 @@ class PasswordChangeSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         # Last, once everything else is valid: checking a password costs a deliberately slow
-        # hash, which a request refused anyway should not get for free.
-        if not self.context["request"].user.check_password(attrs["old_password"]):
+        # hash, which a request refused anyway should not get for free. A wrong one counts
+        # towards the same guessing limit as the logins (accounts/passwords.py).
+        request = self.context["request"]
+        if not passwords.check(request, request.user, attrs["old_password"]):
             raise serializers.ValidationError({"old_password": ["Wrong password."]})
         return attrs
 

@@ -1,14 +1,24 @@
-"""Errors answered as JSON, like every other error of the API.
+"""Errors answered as JSON `{"detail": ..., "code": ...}`, like every other error of the API.
+
+DRF's handler gives {"detail"} alone; the handler below adds the code that DRF keeps on each
+exception, so clients can tell "token_not_valid" from "not_authenticated" without parsing
+text. Invalid input keeps DRF's shape instead: each field with its messages.
 
 Django raises RequestDataTooBig for a body over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB by default)
 and TooManyFieldsSent / TooManyFilesSent for a form with too many parts. DRF's own handler
-knows none of them, so they would end as Django's HTML "Bad Request (400)" page. In the same
-way, a URL that matches no route (e.g. /api/v1/<plural>/1.5/) gets Django's HTML 404 page
-unless config/urls.py names the handler below.
+knows none of them, so they would end as Django's HTML "Bad Request (400)" page. Errors that
+never reach a DRF view (a URL that matches no route, an unknown Host header, a failed CSRF
+check, a crash) would get Django's HTML pages too, unless the views below answer them
+(config/urls.py and CSRF_FAILURE_VIEW in settings name them).
 """
 
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import JsonResponse
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status, views
 
 
@@ -24,9 +34,50 @@ def exception_handler(exc, context):
         exc = RequestTooLarge()
     elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         exc = exceptions.ParseError(str(exc))
-    return views.exception_handler(exc, context)
+    elif isinstance(exc, Http404):  # as DRF's handler would, but here to keep the code
+        exc = exceptions.NotFound(*exc.args)
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
+    response = views.exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and "detail" in response.data:
+        codes = exc.get_codes()
+        code = codes.get("code") if isinstance(codes, dict) else codes
+        response.data.setdefault("code", code if isinstance(code, str) else "error")
+    return response
+
+
+def json_error(detail, code, status_code, **headers):
+    return JsonResponse({"detail": detail, "code": code}, status=status_code, headers=headers)
+
+
+def bad_request(request, exception):
+    """Django's 400 handler: e.g. a Host header that is not in DJANGO_ALLOWED_HOSTS."""
+    return json_error("Bad request.", "bad_request", status.HTTP_400_BAD_REQUEST)
+
+
+def permission_denied(request, exception):
+    """Django's 403 handler, for a refusal outside the API views."""
+    return json_error("Permission denied.", "permission_denied", status.HTTP_403_FORBIDDEN)
 
 
 def not_found(request, exception):
-    """Django's 404 handler (config/urls.py), for URLs that match no route."""
-    return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+    """Django's 404 handler, for URLs that match no route."""
+    return json_error("Not found.", "not_found", status.HTTP_404_NOT_FOUND)
+
+
+def server_error(request):
+    """Django's 500 handler: the details go to the log, not to the client."""
+    return json_error(
+        "A server error occurred.", "server_error", status.HTTP_500_INTERNAL_SERVER_ERROR
+    )
+
+
+def csrf_failure(request, reason=""):
+    """Django's CSRF failure view (settings.CSRF_FAILURE_VIEW), for forms posted without it."""
+    return json_error(f"CSRF check failed: {reason}", "csrf_failed", status.HTTP_403_FORBIDDEN)
+
+
+def method_not_allowed(request, allowed):
+    allow = ", ".join(allowed)
+    detail = f'Method "{request.method}" not allowed.'
+    return json_error(detail, "method_not_allowed", status.HTTP_405_METHOD_NOT_ALLOWED, Allow=allow)

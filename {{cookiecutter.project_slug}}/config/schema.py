@@ -11,10 +11,10 @@ from rest_framework import permissions, serializers
 
 
 class ErrorSerializer(serializers.Serializer):
-    """DRF's answer to a refused request other than invalid input."""
+    """The answer to a refused request other than invalid input (config/exceptions.py)."""
 
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False, help_text="Why a token was refused.")
+    detail = serializers.CharField(help_text="What went wrong, for people.")
+    code = serializers.CharField(help_text="What went wrong, for programs: e.g. token_not_valid.")
 
 
 # Invalid input: each field (or non_field_errors) with its messages, as DRF's ValidationError

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -16,6 +17,16 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")
+if not SECRET_KEY.strip():
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY is empty; set it in .env (see .env.example).")
+# Signs the JWTs: a key of its own, so that rotating it logs everyone out without touching
+# SECRET_KEY. HS256 needs a key at least as long as its 32-byte hash to be worth its name.
+JWT_SIGNING_KEY = env("DJANGO_JWT_SIGNING_KEY")
+if len(JWT_SIGNING_KEY.encode()) < 32:
+    raise ImproperlyConfigured(
+        f"DJANGO_JWT_SIGNING_KEY is {len(JWT_SIGNING_KEY.encode())} bytes long; it needs 32 or "
+        "more (make one with: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # Behind a TLS-terminating proxy (see the HTTPS settings at the end).
 HTTPS = env.bool("DJANGO_HTTPS", default=False)
@@ -33,6 +44,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "accounts",
@@ -50,6 +62,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a refused session or admin login into the "too many attempts" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -107,6 +121,30 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://django_cache")}
 
 AUTH_USER_MODEL = "accounts.User"
+# Signing in through the browsable API lands on the resource list.
+LOGIN_REDIRECT_URL = "/api/v1/{{ cookiecutter.resource_plural }}/"
+
+# Password guessing: every check of a password (the token endpoint, the browsable API's
+# login, the admin's login) goes through authenticate(), where django-axes counts failures
+# per client address and, separately, per username. Past the limit it refuses further
+# attempts, the right password included, until no failure has been counted for the cool-off
+# time: 429 as JSON on the API (accounts/passwords.py), a page on the HTML forms.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Off only for load tests, which would otherwise lock their own address out.
+AXES_ENABLED = env.bool("DJANGO_LOGIN_LOCKOUT", default=True)
+AXES_VERBOSE = False  # no banner in the output of every manage.py command
+AXES_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("DJANGO_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# Attempts refused during the cool-off are not counted, so they cost no database write.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The same client address as DRF's throttles, from DJANGO_NUM_PROXIES.
+AXES_CLIENT_IP_CALLABLE = "accounts.passwords.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.passwords.locked_out_page"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -151,9 +189,11 @@ REST_FRAMEWORK = {
     },
     # Throttles count per client address. DRF takes it from X-Forwarded-For, which any client
     # can write, unless told how many proxies in front of Gunicorn append to that header:
-    # with 0 it uses the address of the connection. Behind the HTTPS proxy that DJANGO_HTTPS
-    # implies, the client is the address that proxy appended.
-    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=1 if HTTPS else 0),
+    # with 0 it uses the address of the connection and ignores the header. Set it to the
+    # number of proxies that really append (1 behind one nginx); too high a number lets a
+    # client choose its address, too low makes every client share the proxy's. Password
+    # failures are also counted per username, which no header changes.
+    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
     # JSON errors, also for request bodies Django refuses to read (too large: 413).
     "EXCEPTION_HANDLER": "config.exceptions.exception_handler",
     # drf-spectacular's schema, plus the error responses of each operation.
@@ -166,8 +206,7 @@ REST_FRAMEWORK = {
 }
 
 SIMPLE_JWT = {
-    # A key of its own, so that rotating it logs everyone out without touching SECRET_KEY.
-    "SIGNING_KEY": env("DJANGO_JWT_SIGNING_KEY"),
+    "SIGNING_KEY": JWT_SIGNING_KEY,
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_TOKEN_MINUTES", default=5)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_TOKEN_DAYS", default=1)),
     "ROTATE_REFRESH_TOKENS": True,
@@ -177,6 +216,9 @@ SIMPLE_JWT = {
     "TOKEN_VERIFY_SERIALIZER": "accounts.tokens.TokenVerifySerializer",
     "TOKEN_BLACKLIST_SERIALIZER": "accounts.tokens.LogoutSerializer",
 }
+# Rotation gives each refresh token a day more, but never past this long after the password
+# was given: a stolen refresh token used once a day still dies (see accounts/tokens.py).
+JWT_REFRESH_TOKEN_MAX_LIFETIME = timedelta(days=env.int("JWT_REFRESH_TOKEN_MAX_DAYS", default=30))
 
 # Sign-up at /api/register/; off (404) for a project whose users are invited or made by staff.
 ALLOW_SIGNUP = env.bool("DJANGO_ALLOW_SIGNUP", default=True)
@@ -201,6 +243,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema and the docs are public: a stale or broken bearer header must not hide them.
+    "SERVE_AUTHENTICATION": [],
 }
 
 # HTTPS: set DJANGO_HTTPS=true where a TLS-terminating proxy sits in front (the Docker image
@@ -214,6 +258,10 @@ if HTTPS:
     SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Errors are JSON everywhere, also when Django's CSRF check refuses a form (config/urls.py
+# names the views for 400, 403, 404 and 500).
+CSRF_FAILURE_VIEW = "config.exceptions.csrf_failure"
 
 LOGGING = {
     "version": 1,

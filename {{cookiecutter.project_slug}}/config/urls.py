@@ -27,7 +27,8 @@ urlpatterns = [
 ]
 
 # Errors outside the API views are JSON too: a URL that matches no route, a request Django
-# refuses (e.g. an unknown Host header), a crash. DRF provides the 400 and 500 views.
-handler400 = "rest_framework.exceptions.bad_request"
+# refuses (e.g. an unknown Host header), a crash.
+handler400 = "config.exceptions.bad_request"
+handler403 = "config.exceptions.permission_denied"
 handler404 = "config.exceptions.not_found"
-handler500 = "rest_framework.exceptions.server_error"
+handler500 = "config.exceptions.server_error"

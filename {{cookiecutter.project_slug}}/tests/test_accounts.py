@@ -90,7 +90,7 @@ def test_sign_up_can_be_turned_off(anonymous, settings):
     settings.ALLOW_SIGNUP = False
     response = sign_up(anonymous)
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
     assert not get_user_model().objects.exists()
 
 
@@ -226,16 +226,21 @@ def test_password_change_needs_a_token(anonymous, user):
     assert response.status_code == 401
 
 
-def test_password_change_is_throttled(client_for, user, settings):
+def test_wrong_old_passwords_count_towards_the_login_lockout(client_for, anonymous, user, settings):
     client = client_for(user)
-    allowed = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["token"].split("/")[0])
+    limit = settings.AXES_FAILURE_LIMIT
     wrong = {"old_password": "wrong", "new_password": NEW_PASSWORD}
-    statuses = [client.post(PASSWORD_URL, wrong).status_code for _ in range(allowed + 1)]
-    assert statuses == [400] * allowed + [429]
+    statuses = [client.post(PASSWORD_URL, wrong).status_code for _ in range(limit + 1)]
+    assert statuses == [400] * (limit - 1) + [429, 429]
+    right = {"old_password": PASSWORD, "new_password": NEW_PASSWORD}
+    assert client.post(PASSWORD_URL, right).status_code == 429
+    # One count for every path that checks this user's password: the login is refused too.
+    login = anonymous.post("/api/token/", {"username": "alice", "password": PASSWORD})
+    assert login.status_code == 429
 
 
 def test_password_change_keeps_the_browsable_api_session(client, user):
-    client.login(username="alice", password=PASSWORD)
+    client.force_login(user)
     changed = client.post(PASSWORD_URL, {"old_password": PASSWORD, "new_password": NEW_PASSWORD})
     assert changed.status_code == 200
     assert client.get(ME_URL).status_code == 200

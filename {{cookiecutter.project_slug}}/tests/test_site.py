@@ -1,5 +1,13 @@
+import os
+import subprocess
+import sys
+
 import pytest
+from django.conf import settings
 from django.db import DatabaseError
+from django.test import Client
+
+from .api import LIST_URL
 
 
 def test_healthz(anonymous):
@@ -32,7 +40,79 @@ def test_docs_load_nothing_from_a_cdn(anonymous):
 def test_unknown_url_gets_a_json_404(anonymous):
     response = anonymous.get("/api/v1/no-such-route/1.5/")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
+
+
+def test_errors_outside_the_api_are_json(settings, monkeypatch):
+    settings.ALLOWED_HOSTS = ["testserver"]
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    errors = {
+        "bad Host": (client.get("/healthz/", HTTP_HOST="evil.example"), 400, "bad_request"),
+        "CSRF": (client.post("/api-auth/login/", {"username": "a"}), 403, "csrf_failed"),
+        "POST /healthz/": (client.post("/healthz/"), 405, "method_not_allowed"),
+        "DELETE /healthz/": (client.delete("/healthz/"), 405, "method_not_allowed"),
+    }
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("config.health.connection.cursor", crash)
+        errors["crash"] = (client.get("/healthz/"), 500, "server_error")
+    for what, (response, status, code) in errors.items():
+        assert (response.status_code, response.json()["code"]) == (status, code), what
+        assert set(response.json()) == {"detail", "code"}, what
+    assert errors["POST /healthz/"][0]["Allow"] == "GET, HEAD"
+
+
+def test_api_errors_carry_a_code(anonymous, user):
+    assert anonymous.get(LIST_URL).json()["code"] == "not_authenticated"
+    assert anonymous.put("/api/token/").json()["code"] == "method_not_allowed"
+
+
+def test_healthz_answers_head(anonymous):
+    assert anonymous.head("/healthz/").status_code == 200
+
+
+def test_schema_ignores_a_bad_bearer_header(anonymous):
+    response = anonymous.get("/api/schema/", HTTP_AUTHORIZATION="Bearer not-a-token")
+    assert response.status_code == 200
+
+
+def test_schema_says_verify_and_logout_answer_an_empty_object(anonymous, tokens):
+    schema = anonymous.get("/api/schema/", {"format": "json"}).json()
+    for path, body in [
+        ("/api/token/verify/", {"token": tokens["access"]}),
+        ("/api/token/blacklist/", {"refresh": tokens["refresh"]}),
+    ]:
+        documented = schema["paths"][path]["post"]["responses"]["200"]
+        assert documented["content"]["application/json"]["schema"] == {
+            "type": "object",
+            "properties": {},
+            "additionalProperties": False,
+        }
+        assert anonymous.post(path, body).json() == {}
+
+
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("DJANGO_SECRET_KEY", "", "DJANGO_SECRET_KEY is empty"),
+        ("DJANGO_JWT_SIGNING_KEY", "short", "DJANGO_JWT_SIGNING_KEY is 5 bytes long"),
+    ],
+)
+def test_startup_refuses_weak_keys(name, value, message):
+    environment = {**os.environ, name: value}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {message}" in result.stderr.splitlines()[-1]
 
 
 def test_schema_documents_tokens_and_errors(anonymous):

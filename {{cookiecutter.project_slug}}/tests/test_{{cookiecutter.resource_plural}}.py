@@ -82,7 +82,8 @@ def test_oversized_body_gets_413_json(client_for, user, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     response = client_for(user).post(LIST_URL, {"name": "big", "description": "d" * 1000})
     assert response.status_code == 413
-    assert response.json() == {"detail": "The request body is too large."}
+    body = {"detail": "The request body is too large.", "code": "request_too_large"}
+    assert response.json() == body
     assert not {{ cookiecutter.__resource_class }}.objects.exists()
 
 

@@ -1,0 +1,111 @@
+"""Every error the service answers is JSON `{"detail", "code"}`, inside the API views or not.
+
+Django answers some requests before any view of DRF runs: a Host header that is not allowed,
+a URL that matches no route, a form posted without its CSRF token, a method a plain view does
+not take, a crash. Over real HTTP against Gunicorn, each of them must come back in the same
+shape as DRF's own errors, and the public schema must not be hidden by a bad bearer header.
+"""
+
+import pytest
+import requests
+
+from helpers.live_api import service_env
+from helpers.services import gunicorn
+
+pytestmark = pytest.mark.gunicorn
+
+
+@pytest.fixture(scope="module")
+def base(served_project):
+    _, project, env = served_project
+    with gunicorn(project, service_env(env), "--workers", "1") as base:
+        yield base
+
+
+def send(method, url, **kwargs):
+    return requests.request(method, url, timeout=30, **kwargs)
+
+
+def assert_error(response, status, code, what):
+    where = f"{what}: {response.request.method} {response.request.url}"
+    assert response.status_code == status, (
+        f"{where} -> {response.status_code} {response.text[:300]}"
+    )
+    assert response.headers["Content-Type"] == "application/json", where
+    body = response.json()
+    assert set(body) == {"detail", "code"} and body["code"] == code, f"{where} -> {body}"
+    return body
+
+
+def test_errors_outside_the_api_views_are_json(served_project, base):
+    database = served_project[0]
+    answers = {
+        "unknown Host": (
+            send("GET", f"{base}/healthz/", headers={"Host": "evil.example"}),
+            400,
+            "bad_request",
+        ),
+        "no such route": (send("GET", f"{base}/no/such/page/"), 404, "not_found"),
+        "POST to /healthz/": (send("POST", f"{base}/healthz/"), 405, "method_not_allowed"),
+        "PUT to /healthz/": (send("PUT", f"{base}/healthz/", data="x"), 405, "method_not_allowed"),
+        "DELETE /healthz/": (send("DELETE", f"{base}/healthz/"), 405, "method_not_allowed"),
+        "login form without CSRF": (
+            send("POST", f"{base}/api-auth/login/", data={"username": "a", "password": "b"}),
+            403,
+            "csrf_failed",
+        ),
+        "admin form without CSRF": (
+            send("POST", f"{base}/admin/login/", data={"username": "a", "password": "b"}),
+            403,
+            "csrf_failed",
+        ),
+    }
+    for what, (response, status, code) in answers.items():
+        body = assert_error(response, status, code, what)
+        print(f"\n[{database}] {what}: {status} {body}", end="")
+    assert answers["POST to /healthz/"][0].headers["Allow"] == "GET, HEAD"
+    head = send("HEAD", f"{base}/healthz/")
+    assert (head.status_code, head.content) == (200, b"")
+
+
+def test_errors_of_the_api_views_carry_a_code(base):
+    refusals = {
+        "no token": (send("GET", f"{base}/api/v1/things/"), 401, "not_authenticated"),
+        "PUT to the token endpoint": (
+            send("PUT", f"{base}/api/token/", json={}),
+            405,
+            "method_not_allowed",
+        ),
+        "text/plain body": (
+            send("POST", f"{base}/api/token/", data="x", headers={"Content-Type": "text/plain"}),
+            415,
+            "unsupported_media_type",
+        ),
+        "malformed JSON": (
+            send(
+                "POST", f"{base}/api/token/", data="{", headers={"Content-Type": "application/json"}
+            ),
+            400,
+            "parse_error",
+        ),
+    }
+    for what, (response, status, code) in refusals.items():
+        assert_error(response, status, code, what)
+
+
+def test_a_crash_is_a_json_500_without_details(served_project):
+    database, project, env = served_project
+    # A cache table that does not exist: the token endpoint's throttle reads the cache and
+    # fails with a database error, as it would if `migrate` had not created the table.
+    broken = service_env(env, CACHE_URL="dbcache://no_such_cache_table")
+    with gunicorn(project, broken, "--workers", "1") as base:
+        crash = send("POST", f"{base}/api/token/", json={"username": "a", "password": "b"})
+    body = assert_error(crash, 500, "server_error", "missing cache table")
+    print(f"\n[{database}] a crash: 500 {body}")
+    assert "no_such_cache_table" not in crash.text
+
+
+def test_the_schema_and_docs_ignore_a_bad_bearer_header(base):
+    for path in ("/api/schema/", "/api/docs/"):
+        response = send("GET", f"{base}{path}", headers={"Authorization": "Bearer not-a-token"})
+        assert response.status_code == 200, f"{path}: {response.status_code} {response.text[:200]}"
