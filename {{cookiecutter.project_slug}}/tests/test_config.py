@@ -67,4 +67,5 @@ def test_the_asgi_entry_point_serves_requests():
         body = await communicator.receive_output(timeout=10)
         return start["status"], json.loads(body["body"])
 
-    assert async_to_sync(get)("/api/v1/no-such-route/") == (404, {"detail": "Not found.", "code": "not_found"})
+    not_found = {"detail": "Not found.", "code": "not_found"}
+    assert async_to_sync(get)("/api/v1/no-such-route/") == (404, not_found)
