@@ -8,8 +8,8 @@ The version goes up on logout, on a new password, on deactivation, when the admi
 user's sessions, and when a refresh token comes back after it was used (then it was stolen).
 
 A refresh token also carries "auth_time", when its chain began with a password: rotation
-moves its expiry a day ahead each time, but never past JWT_REFRESH_TOKEN_MAX_LIFETIME after
-that, so even a refresh token used every day ends.
+moves its expiry JWT_REFRESH_TOKEN_DAYS ahead each time, but never past
+JWT_REFRESH_TOKEN_MAX_LIFETIME after that, so even a refresh token used every day ends.
 """
 
 from django.conf import settings
@@ -119,7 +119,7 @@ class TokenRefreshSerializer(serializers.TokenRefreshSerializer):
             )
         data = {"access": str(refresh.access_token)}
         refresh.set_jti()
-        refresh.set_exp()  # a day more, within the absolute lifetime
+        refresh.set_exp()  # JWT_REFRESH_TOKEN_DAYS more, within the absolute lifetime
         refresh.set_iat()
         refresh.outstand()
         data["refresh"] = str(refresh)

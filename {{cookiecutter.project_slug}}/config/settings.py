@@ -216,8 +216,9 @@ SIMPLE_JWT = {
     "TOKEN_VERIFY_SERIALIZER": "accounts.tokens.TokenVerifySerializer",
     "TOKEN_BLACKLIST_SERIALIZER": "accounts.tokens.LogoutSerializer",
 }
-# Rotation gives each refresh token a day more, but never past this long after the password
-# was given: a stolen refresh token used once a day still dies (see accounts/tokens.py).
+# Rotation gives each refresh token JWT_REFRESH_TOKEN_DAYS more, but never past this long
+# after the password was given: a stolen refresh token used once a day still dies
+# (see accounts/tokens.py).
 JWT_REFRESH_TOKEN_MAX_LIFETIME = timedelta(days=env.int("JWT_REFRESH_TOKEN_MAX_DAYS", default=30))
 
 # Sign-up at /api/register/; off (404) for a project whose users are invited or made by staff.
@@ -242,7 +243,6 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI's files come from drf-spectacular-sidecar, not from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     # The schema and the docs are public: a stale or broken bearer header must not hide them.
     "SERVE_AUTHENTICATION": [],
 }
