@@ -157,12 +157,12 @@ class Compose:
     def logs(self):
         return self("logs", "--no-color", "--tail=60", check=False).stdout
 
-    def wait_until_healthy(self, service, url, timeout=180, verify=True):
+    def wait_until_healthy(self, service, url, timeout=180):
         """Until every replica of the service is healthy and `url` answers 200."""
         containers = self.containers(service)
         assert containers, f"no {service} container:\n{self.logs()}"
         for container in containers:
-            wait_until_healthy(container, url, self.logs, timeout, verify)
+            wait_until_healthy(container, url, self.logs, timeout)
 
 
 def inspect_container(container):
@@ -189,10 +189,10 @@ def wait_for_health(container, status, timeout):
     pytest.fail(f"{container} not {status} within {timeout} s: {health(container)}")
 
 
-def wait_until_healthy(container, url, logs, timeout=180, verify=True):
+def wait_until_healthy(container, url, logs, timeout=180):
     """Until Docker's health check says healthy and `url` answers 200; fails on a crash.
 
-    logs() gives what to show when it fails; verify is the CA bundle for an https url.
+    logs() gives what to show when it fails.
     """
     deadline = time.monotonic() + timeout
     answered = False
@@ -207,7 +207,7 @@ def wait_until_healthy(container, url, logs, timeout=180, verify=True):
             )
         if not answered:
             with contextlib.suppress(requests.ConnectionError, requests.Timeout):
-                answered = requests.get(url, timeout=2, verify=verify).status_code == 200
+                answered = requests.get(url, timeout=2).status_code == 200
         if answered and health == "healthy":
             return
         time.sleep(0.5)
