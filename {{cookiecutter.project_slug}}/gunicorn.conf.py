@@ -5,7 +5,12 @@ Each can be overridden on the command line, e.g. `gunicorn config.wsgi --workers
 
 import os
 
-bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Platforms (Render, Railway, Fly.io, Heroku) say in $PORT where to listen; the Docker image
+# sets GUNICORN_BIND=0.0.0.0:8000; started by hand, Gunicorn listens on this machine only.
+if os.environ.get("PORT"):
+    bind = f"0.0.0.0:{os.environ['PORT']}"
+else:
+    bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
 # Sync workers each serve one request at a time. Start from 2 x CPU cores + 1 and measure;
 # more workers than the cores can keep busy only add memory and context switches.
@@ -15,6 +20,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "{{ cookiecutter.gunicorn_worker
 # A worker stuck on one request longer than this is killed and replaced.
 timeout = 30
 # On SIGTERM or SIGHUP, workers get this long to finish the requests they are serving.
+# docker-compose.yml gives the container longer than this to stop (stop_grace_period).
 graceful_timeout = 30
 # No keepalive setting: sync workers close each connection after one response regardless.
 

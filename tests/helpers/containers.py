@@ -19,10 +19,19 @@ from .machine import IN_CI, run
 
 STANDIN_PYTHON_IMAGE = os.environ.get("STANDIN_PYTHON_IMAGE", "drf-auth-template/python:3.11-slim")
 STANDIN_POSTGRES_IMAGE = os.environ.get("STANDIN_POSTGRES_IMAGE", "drf-auth-template/postgres:15")
+STANDIN_NGINX_IMAGE = os.environ.get("STANDIN_NGINX_IMAGE", "drf-auth-template/nginx:1.22")
 # On the images the tests build, so that those they replace can be found and removed.
 TEST_LABEL = "drf-auth-template.test-image"
 # Variables of the machine that would leak into the compose file's ${...} substitutions.
-LEAKY_PREFIXES = ("DJANGO_", "POSTGRES_", "COMPOSE_", "WEB_", "DATABASE_URL", "PYTHON_IMAGE")
+LEAKY_PREFIXES = (
+    "DJANGO_",
+    "POSTGRES_",
+    "COMPOSE_",
+    "WEB_",
+    "DATABASE_URL",
+    "PYTHON_IMAGE",
+    "PROXY_",
+)
 
 
 def skip_or_fail(message):
@@ -37,7 +46,7 @@ def require_engine():
     info = run(["docker", "info"], check=False, timeout=30)
     if info.returncode != 0:
         skip_or_fail(f"the Docker engine is not running: {info.stderr.strip()[-300:]}")
-    for image in (STANDIN_PYTHON_IMAGE, STANDIN_POSTGRES_IMAGE):
+    for image in (STANDIN_PYTHON_IMAGE, STANDIN_POSTGRES_IMAGE, STANDIN_NGINX_IMAGE):
         if not image_exists(image):
             skip_or_fail(f"no image {image}: run tests/standin_images/build.sh")
 
@@ -131,6 +140,15 @@ class Compose:
     def container(self, service):
         return self("ps", "-q", service).stdout.strip()
 
+    def containers(self, service, stopped=False):
+        """The IDs of a service's containers (its replicas), those stopped too if asked."""
+        return self("ps", "-q", *(["-a"] if stopped else []), service).stdout.split()
+
+    @property
+    def network(self):
+        """The network compose made for the project, where services find each other by name."""
+        return f"{self.env['COMPOSE_PROJECT_NAME']}_default"
+
     def remove(self):
         """`down -v`: containers, network and volumes. For finalizers, so it never raises."""
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -140,9 +158,35 @@ class Compose:
         return self("logs", "--no-color", "--tail=60", check=False).stdout
 
     def wait_until_healthy(self, service, url, timeout=180):
-        container = self.container(service)
-        assert container, f"no {service} container:\n{self.logs()}"
-        wait_until_healthy(container, url, self.logs, timeout)
+        """Until every replica of the service is healthy and `url` answers 200."""
+        containers = self.containers(service)
+        assert containers, f"no {service} container:\n{self.logs()}"
+        for container in containers:
+            wait_until_healthy(container, url, self.logs, timeout)
+
+
+def inspect_container(container):
+    return json.loads(run(["docker", "inspect", container], timeout=30).stdout)[0]
+
+
+def container_logs(container):
+    found = run(["docker", "logs", container], check=False, timeout=60)
+    return found.stdout + found.stderr
+
+
+def health(container):
+    """Docker's health status of a container: starting, healthy or unhealthy."""
+    return (inspect_container(container)["State"].get("Health") or {}).get("Status")
+
+
+def wait_for_health(container, status, timeout):
+    """Seconds until Docker's health check reports `status`; fails after `timeout`."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if health(container) == status:
+            return time.monotonic() - started
+        time.sleep(0.5)
+    pytest.fail(f"{container} not {status} within {timeout} s: {health(container)}")
 
 
 def wait_until_healthy(container, url, logs, timeout=180):
@@ -153,7 +197,7 @@ def wait_until_healthy(container, url, logs, timeout=180):
     deadline = time.monotonic() + timeout
     answered = False
     while time.monotonic() < deadline:
-        found = json.loads(run(["docker", "inspect", container], timeout=30).stdout)[0]
+        found = inspect_container(container)
         state, restarts = found["State"], found["RestartCount"]
         health = (state.get("Health") or {}).get("Status")
         if state["Status"] in ("exited", "dead") or health == "unhealthy" or restarts:

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Builds local stand-ins for the official python:3.11-slim and postgres:15 images, which cannot
-# be pulled here: no image registry is reachable, only Debian's and PyPI's package registries.
-# Both start from one debootstrap'ed Debian 12; whatever is already built is skipped.
+# Builds local stand-ins for the official python:3.11-slim, postgres:15 and nginx images, which
+# cannot be pulled here: no image registry is reachable, only Debian's and PyPI's package
+# registries. All start from one debootstrap'ed Debian 12; whatever is already built is skipped.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
 python_image=${STANDIN_PYTHON_IMAGE:-drf-auth-template/python:3.11-slim}
 postgres_image=${STANDIN_POSTGRES_IMAGE:-drf-auth-template/postgres:15}
+nginx_image=${STANDIN_NGINX_IMAGE:-drf-auth-template/nginx:1.22}
 base_image=drf-auth-template/debian:bookworm-minbase
 # debootstrap is the slow step, so its result outlives the images (`docker system prune`).
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/drf-auth-template
@@ -37,7 +38,7 @@ build() { # IMAGE DOCKERFILE
         >"$work/build.log" 2>&1 || { tail -n 30 "$work/build.log" >&2; exit 1; }
 }
 
-if ! present "$python_image" || ! present "$postgres_image"; then
+if ! present "$python_image" || ! present "$postgres_image" || ! present "$nginx_image"; then
     work=$(mktemp -d)
     trap 'rm -rf "$work"' EXIT
 
@@ -57,12 +58,14 @@ if ! present "$python_image" || ! present "$postgres_image"; then
     # through the same intercepting proxy as on the machine, which only this bundle trusts.
     context=$work/context
     mkdir "$context"
-    cp "$here"/*.Dockerfile "$here"/postgres-entrypoint.sh "$context/"
+    cp "$here"/*.Dockerfile "$here"/postgres-entrypoint.sh "$here"/nginx*.conf "$context/"
     chmod +x "$context/postgres-entrypoint.sh"
     cp /etc/ssl/certs/ca-certificates.crt "$context/host-ca.crt"
     build "$python_image" python.Dockerfile
     build "$postgres_image" postgres.Dockerfile
+    build "$nginx_image" nginx.Dockerfile
 fi
 
 echo "$python_image"
 echo "$postgres_image"
+echo "$nginx_image"
