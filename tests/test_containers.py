@@ -28,8 +28,6 @@ import requests
 
 from conftest import DATABASES
 from helpers.containers import (
-    STANDIN_NGINX_IMAGE,
-    STANDIN_POSTGRES_IMAGE,
     STANDIN_PYTHON_IMAGE,
     Compose,
     build_image,
@@ -146,9 +144,6 @@ def new_stack(built):
         f"drfauthtest{built.database}{os.getpid()}",
         WEB_IMAGE=built.image,
         WEB_PORT=port,
-        PYTHON_IMAGE=STANDIN_PYTHON_IMAGE,
-        POSTGRES_IMAGE=STANDIN_POSTGRES_IMAGE,
-        PROXY_IMAGE=STANDIN_NGINX_IMAGE,
     )
     stack.base = f"http://127.0.0.1:{port}"
     stack.built = built

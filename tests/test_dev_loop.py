@@ -24,7 +24,7 @@ import requests
 
 from conftest import DATABASES
 from helpers.containers import (
-    STANDIN_POSTGRES_IMAGE,
+    STANDIN_IMAGES,
     STANDIN_PYTHON_IMAGE,
     Compose,
     build_image,
@@ -142,8 +142,7 @@ def dev(request, tmp_path_factory, module_clock):
         COMPOSE_PROJECT_NAME=f"{name}stack",
         WEB_IMAGE=f"drf-auth-template-test/dev-web-{database}",
         WEB_PORT=free_port(),
-        PYTHON_IMAGE=STANDIN_PYTHON_IMAGE,
-        POSTGRES_IMAGE=STANDIN_POSTGRES_IMAGE,
+        **STANDIN_IMAGES,
     )
     dev = DevProject(database, project, env)
     run(

@@ -20,6 +20,12 @@ from .machine import IN_CI, run
 STANDIN_PYTHON_IMAGE = os.environ.get("STANDIN_PYTHON_IMAGE", "drf-auth-template/python:3.11-slim")
 STANDIN_POSTGRES_IMAGE = os.environ.get("STANDIN_POSTGRES_IMAGE", "drf-auth-template/postgres:15")
 STANDIN_NGINX_IMAGE = os.environ.get("STANDIN_NGINX_IMAGE", "drf-auth-template/nginx:1.22")
+# The compose files' image variables, pointed at the stand-ins (the files name official images).
+STANDIN_IMAGES = {
+    "PYTHON_IMAGE": STANDIN_PYTHON_IMAGE,
+    "POSTGRES_IMAGE": STANDIN_POSTGRES_IMAGE,
+    "PROXY_IMAGE": STANDIN_NGINX_IMAGE,
+}
 # On the images the tests build, so that those they replace can be found and removed.
 TEST_LABEL = "drf-auth-template.test-image"
 # Variables of the machine that would leak into the compose file's ${...} substitutions.
@@ -116,11 +122,12 @@ def buildkit_client():
 
 
 class Compose:
-    """docker-compose (v1) for one rendered project, under a project name of its own."""
+    """docker-compose (v1) for one rendered project, under a project name of its own, on the
+    stand-in images."""
 
     def __init__(self, project_dir, name, **variables):
         self.project_dir = project_dir
-        self.env = docker_env(COMPOSE_PROJECT_NAME=name, **variables)
+        self.env = docker_env(COMPOSE_PROJECT_NAME=name, **{**STANDIN_IMAGES, **variables})
 
     def __call__(self, *args, check=True, timeout=300):
         return run(

@@ -4,7 +4,7 @@ import json
 
 import requests
 
-from .containers import STANDIN_POSTGRES_IMAGE, STANDIN_PYTHON_IMAGE, Compose, build_image
+from .containers import Compose, build_image
 from .machine import free_port, run
 
 RESOURCES = "/api/v1/things/"  # the default resource, `thing`
@@ -21,8 +21,6 @@ def built_stack(database, project, name):
         name,
         WEB_IMAGE=image,
         WEB_PORT=free_port(),
-        PYTHON_IMAGE=STANDIN_PYTHON_IMAGE,
-        POSTGRES_IMAGE=STANDIN_POSTGRES_IMAGE,
     )
     return compose, took
 
