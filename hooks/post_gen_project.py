@@ -26,8 +26,9 @@ EXPECTED = [
     "{{ cookiecutter.resource_plural }}/migrations/0001_initial.py",
 ]
 # Spelled in pieces so that cookiecutter does not read this hook's own pattern as a tag.
+# A dollar sign before the braces opens an expression of GitHub Actions, not a template tag.
 TEMPLATE_DEBRIS = re.compile(
-    "|".join(re.escape(s) for s in ["{" + "{", "{" + "%", "cookiecutter."])
+    r"(?<!\$)" + "|".join(re.escape(s) for s in ["{" + "{", "{" + "%", "cookiecutter."])
 )
 
 
