@@ -139,6 +139,26 @@ def test_rendered_workflow_declares_postgres_only_for_postgres(rendered):
     assert bake_service == service
 
 
+def test_rendered_workflow_runs_every_check(rendered):
+    for project in rendered.values():
+        steps = load(project / ".github/workflows/ci.yml")["jobs"]["test"]["steps"]
+        runs = [step.get("run", "") for step in steps]
+        for command in [
+            "pip install -r requirements-dev.txt",
+            "ruff check",
+            "ruff format --check .",
+            "python manage.py makemigrations --check --dry-run",
+            "python manage.py check --deploy --fail-level WARNING",
+            "pytest",
+            "docker build",
+        ]:
+            assert any(command in run for run in runs), command
+        deploy = next(step for step in steps if "check --deploy" in step.get("run", ""))
+        assert deploy["env"] == {"DJANGO_DEBUG": "false", "DJANGO_HTTPS": "true"}
+        setup = next(step for step in steps if "setup-python" in step.get("uses", ""))
+        assert setup["with"]["cache"] == "pip"
+
+
 def test_rendered_project_has_dependabot_and_pre_commit_in_step_with_its_tools(rendered):
     for project in rendered.values():
         dependabot = yaml.safe_load((project / ".github/dependabot.yml").read_text())
