@@ -247,15 +247,38 @@ def test_bake_job_runs_the_rendered_projects_ci(answers, tmp_path, venv, postgre
         "matrix": answers,
         "job": {"services": {"postgres": {"ports": {"5432": str(postgres.port)}}}},
     }
-    started = time.monotonic()
+    logged, started, commits = [], time.monotonic(), postgres_commits(postgres)
+
+    def log(line):
+        print(line)
+        logged.append(line)
+
     try:
-        run_job(TEMPLATE_WORKFLOW, "bake", TEMPLATE, env=env, context=context, capture=True)
+        run_job(
+            TEMPLATE_WORKFLOW, "bake", TEMPLATE, env=env, context=context, log=log, capture=True
+        )
     except WorkflowError as error:
         pytest.fail(str(error))
     print(f"[workflows] bake job for {answers}: {time.monotonic() - started:.1f} s")
     project = next((tmp_path / "runner/baked").iterdir())
     assert not (project / ".env").exists(), "the steps ran with the secrets of .env"
-    assert (project / ".git").is_dir()
+    # Each run: step of the rendered workflow ran, inside the bake job's step.
+    for step in load(project / ".github/workflows/ci.yml")["jobs"]["test"]["steps"]:
+        if "run" in step:
+            assert any(line.startswith(f"  [workflow] {step['name']}: exit 0") for line in logged)
+    # The PostgreSQL variant's tests used the cluster standing in for the service; SQLite's not.
+    # About ten when used (migration checks, creating and dropping the test database); one or
+    # two otherwise (these queries, the odd autovacuum).
+    used = postgres_commits(postgres) - commits > 4
+    assert used == (answers["database"] == "postgres")
+
+
+def postgres_commits(cluster):
+    """Transactions committed so far in the cluster's `postgres` database, where test runs
+    connect to create and drop their test database."""
+    query = "SELECT xact_commit FROM pg_stat_database WHERE datname = 'postgres'"
+    psql = ["psql", "-h", "127.0.0.1", "-p", str(cluster.port), "-U", "postgres", "-tAc", query]
+    return int(run(psql).stdout)
 
 
 def test_a_failing_step_stops_the_job(tmp_path):
