@@ -262,7 +262,7 @@ def test_bake_job_runs_the_rendered_projects_ci(answers, tmp_path, venv, postgre
     print(f"[workflows] bake job for {answers}: {time.monotonic() - started:.1f} s")
     project = next((tmp_path / "runner/baked").iterdir())
     assert not (project / ".env").exists(), "the steps ran with the secrets of .env"
-    # Each run: step of the rendered workflow ran, inside the bake job's step.
+    # Every `run:` step of the rendered workflow ran, inside the bake job's last step.
     for step in load(project / ".github/workflows/ci.yml")["jobs"]["test"]["steps"]:
         if "run" in step:
             assert any(line.startswith(f"  [workflow] {step['name']}: exit 0") for line in logged)

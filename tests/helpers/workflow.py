@@ -76,6 +76,8 @@ def evaluate(text, context):
             return "true" if value else "false"
         return "" if value is None else str(value)
 
+    if isinstance(text, bool):  # YAML's true in an env: block is the string "true" on GitHub
+        text = json.dumps(text)
     return EXPRESSION.sub(value_of, str(text))
 
 
