@@ -303,6 +303,29 @@ def test_a_failing_step_stops_the_job(tmp_path):
     assert (tmp_path / "steps").read_text() == "one\n"
 
 
+def test_command_files_carry_values_to_later_steps(tmp_path):
+    workflow = tmp_path / "ci.yml"
+    workflow.write_text(
+        """
+jobs:
+  test:
+    outputs:
+      greeting: ${{ steps.first.outputs.greeting }}
+    steps:
+      - id: first
+        run: |
+          mkdir bin && printf '#!/bin/sh\\necho "$KEY"\\n' > bin/show-key && chmod +x bin/show-key
+          echo "$PWD/bin" >> "$GITHUB_PATH"
+          echo "KEY=from the first step" >> "$GITHUB_ENV"
+          echo "greeting=hello" >> "$GITHUB_OUTPUT"
+      - run: show-key > out
+"""
+    )
+    outputs = run_job(workflow, "test", tmp_path, capture=True)
+    assert outputs == {"greeting": "hello"}
+    assert (tmp_path / "out").read_text() == "from the first step\n"
+
+
 def test_a_job_whose_service_is_missing_does_not_run(rendered):
     with pytest.raises(WorkflowError, match="needs the postgres service"):
         run_job(rendered["postgres"] / ".github/workflows/ci.yml", "test", rendered["postgres"])

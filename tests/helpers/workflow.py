@@ -4,9 +4,10 @@ The template's CI runs a rendered project's own workflow with it inside each bak
 tests run the workflows with it to prove that they do what they say. It knows what those
 workflows use and refuses the rest, so that a workflow cannot quietly do less here than on
 GitHub: `uses:` steps of checkout and setup-python are the caller's (the folder it runs in, the
-Python on PATH); ${{ }} expressions are context paths or toJSON() of one; $GITHUB_ENV and
-$GITHUB_OUTPUT carry values to the later steps; the job's services must be given, running, in
-the `job` context as GitHub describes them (job.services.<id>.ports['<container port>']).
+Python on PATH); ${{ }} expressions are context paths or toJSON() of one; $GITHUB_ENV,
+$GITHUB_OUTPUT and $GITHUB_PATH carry values to the later steps; the job's services must be
+given, running, in the `job` context as GitHub describes them
+(job.services.<id>.ports['<container port>']).
 
 As a command, inside the bake job:  python workflow.py WORKFLOW JOB [--job-context JSON]
 """
@@ -138,7 +139,9 @@ def run_step(step, number, temp, cwd, env, context, capture, log):
             raise WorkflowError(f"step {name!r}: the action {action} cannot run here")
         log(f"[workflow] {name}: {PROVIDED_BY_CALLER[action]}")
         return
-    files = {"GITHUB_ENV": temp / f"env-{number}", "GITHUB_OUTPUT": temp / f"output-{number}"}
+    files = {
+        name: temp / f"{name}-{number}" for name in ("GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_PATH")
+    }
     for path in files.values():
         path.touch()
     step_env = {**env, **{k: evaluate(v, context) for k, v in (step.get("env") or {}).items()}}
@@ -163,6 +166,8 @@ def run_step(step, number, temp, cwd, env, context, capture, log):
         output = f":\n{result.stdout[-6000:]}" if capture else ""
         raise WorkflowError(f"step {name!r} exited {result.returncode}{output}")
     env.update(read_command_file(files["GITHUB_ENV"]))
+    for folder in files["GITHUB_PATH"].read_text().splitlines():
+        env["PATH"] = f"{folder}{os.pathsep}{env['PATH']}"
     if "id" in step:
         context["steps"][step["id"]] = {"outputs": read_command_file(files["GITHUB_OUTPUT"])}
 
