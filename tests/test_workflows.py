@@ -196,6 +196,10 @@ def test_bake_matrix_is_the_variants_file():
     assert {(db, py) for db in databases for py in pythons} <= {
         (answers["database"], answers["python_version"]) for answers in VARIANTS
     }
+    # and the unusual answers: a multi-word resource, an irregular plural, a non-ASCII name
+    assert any("_" in answers.get("resource_name", "") for answers in VARIANTS)
+    assert any(answers.get("resource_plural") == "people" for answers in VARIANTS)
+    assert any(not answers.get("project_name", "").isascii() for answers in VARIANTS)
 
 
 def entry(**wanted):
