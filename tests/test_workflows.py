@@ -132,7 +132,7 @@ def test_rendered_workflow_declares_postgres_only_for_postgres(rendered):
     service = postgres["jobs"]["test"]["services"]["postgres"]
     url = postgres["jobs"]["test"]["env"]["DATABASE_URL"]
     password = service["env"]["POSTGRES_PASSWORD"]
-    assert url.startswith(f"postgres://postgres:{password}@localhost:")
+    assert url.startswith(f"postgres://postgres:{password}@127.0.0.1:")
     assert "${{ job.services.postgres.ports['5432'] }}" in url and service["ports"] == [5432]
     # The template's bake job provides the same service to every rendered workflow it runs.
     bake_service = load(TEMPLATE_WORKFLOW)["jobs"]["bake"]["services"]["postgres"]
