@@ -33,7 +33,10 @@ EXPECTED = [
 ]
 # Jinja's expression, statement and comment delimiters: what a template leaves behind when a
 # tag was not rendered. Spelled in pieces so that cookiecutter does not read them as tags here.
-TEMPLATE_DEBRIS = re.compile("|".join(re.escape("{" + s) for s in ("{", "%", "#")))
+# A dollar sign before the braces opens an expression of GitHub Actions, not a template tag.
+TEMPLATE_DEBRIS = re.compile(
+    r"(?<!\$)(?:" + "|".join(re.escape("{" + s) for s in ("{", "%", "#")) + ")"
+)
 # Answers a person writes in their own words, which may hold those delimiters on purpose.
 FREE_TEXT = ("project_name", "description", "author_name")
 

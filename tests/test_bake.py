@@ -1,34 +1,27 @@
 """Every variant renders completely, lints clean and carries no template debris."""
 
+import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from helpers.machine import run
+from helpers.project import TEMPLATE, venv_env
 
-VARIANTS = [
-    {"database": "sqlite"},
-    {"database": "postgres", "resource_name": "category", "resource_plural": "categories"},
-    {"database": "sqlite", "resource_name": "blog_post", "gunicorn_workers": "1"},
-    {"database": "postgres", "resource_name": "blog_post", "gunicorn_workers": "9"},
-    {
-        "database": "sqlite",
-        "resource_name": "person",
-        "resource_plural": "people",
-        "gunicorn_workers": "32",
-    },
-    {"database": "postgres", "project_name": "Shop API", "python_version": "3.13"},
-    {"database": "sqlite", "resource_name": "warehouse_inventory_item_line"},
-]
+# One list for these tests and the bake matrix of .github/workflows/ci.yml, which reads it too.
+VARIANTS = json.loads((Path(__file__).parent / "variants.json").read_text())
 COMMON_FILES = [
     "README.md", "manage.py", "gunicorn.conf.py", "Dockerfile", "docker-compose.yml",
     ".dockerignore", ".gitignore", ".env", ".env.example", "requirements.txt",
     "requirements-dev.txt", "pyproject.toml", "config/settings.py", "config/urls.py",
     "config/wsgi.py", "config/asgi.py", "accounts/models.py", "accounts/tokens.py",
+    ".github/workflows/ci.yml", ".github/dependabot.yml", ".pre-commit-config.yaml",
 ]  # fmt: skip
-DEBRIS = re.compile(r"\{\{|\{%|cookiecutter|\n\n\n\n")
+# ${{ opens an expression of GitHub Actions in .github/workflows, not a template tag.
+DEBRIS = re.compile(r"(?<!\$)\{\{|\{%|cookiecutter|\n\n\n\n")
 
 
 def variant_id(answers):
@@ -76,6 +69,17 @@ def test_ruff_clean(baked):
     run([*ruff, "format", "--check", "--no-cache", "."], cwd=project)
 
 
+def test_migrations_match_the_models(baked, venv, tmp_path):
+    """The shipped migrations are what makemigrations writes for the rendered models.
+
+    On SQLite for both variants: the check reads no data, and no PostgreSQL server runs at the
+    address the postgres variant's .env names.
+    """
+    _, project = baked
+    env = venv_env(venv, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    run(["python", "manage.py", "makemigrations", "--check", "--dry-run"], cwd=project, env=env)
+
+
 def test_worker_count_and_python_version_are_baked_in(baked):
     answers, project = baked
     conf = (project / "gunicorn.conf.py").read_text()
@@ -115,3 +119,35 @@ def test_cookiecutter_cli_no_input(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "drf_auth" / "manage.py").is_file()
+
+
+@pytest.mark.parametrize(
+    ("project_name", "slug"),
+    [
+        ("Café Órbita API", "cafe_orbita_api"),
+        ("Customer Relationship Management Backend API", "customer_relationship"),
+    ],
+)
+def test_default_slug_is_an_ascii_identifier(tmp_path, project_name, slug):
+    """The slug derived from any project name is accepted: ASCII, underscores, short enough."""
+    result = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", "-o", tmp_path, TEMPLATE]
+        + [f"project_name={project_name}"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert [path.name for path in tmp_path.iterdir()] == [slug]
+    assert f"# {project_name}" in (tmp_path / slug / "README.md").read_text()
+
+
+def test_typed_slug_is_still_checked(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", "-o", tmp_path, TEMPLATE]
+        + ["project_slug=café_api"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "ERROR: project_slug 'café_api' is not snake_case" in result.stderr
+    assert list(tmp_path.iterdir()) == []
