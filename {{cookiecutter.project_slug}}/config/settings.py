@@ -122,7 +122,7 @@ CACHES = {"default": env.cache("CACHE_URL", default="dbcache://django_cache")}
 
 AUTH_USER_MODEL = "accounts.User"
 # Signing in through the browsable API lands on the resource list.
-LOGIN_REDIRECT_URL = "/api/v1/{{ cookiecutter.resource_plural }}/"
+LOGIN_REDIRECT_URL = "/api/v1/{{ cookiecutter.__plural_url }}/"
 
 # Password guessing: every check of a password (the token endpoint, the browsable API's
 # login, the admin's login) goes through authenticate(), where django-axes counts failures
