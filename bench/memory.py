@@ -1,0 +1,32 @@
+"""Resident memory per Gunicorn worker as the requests add up: does a worker stay small, and
+does it stop growing once its caches are warm?"""
+
+import time
+
+from servers import Server
+from support import child_pids, resident_mb
+from wrk import lua_script, wrk
+
+
+def memory_per_worker(bench, rendered, requests=50_000):
+    """{requests served: [RSS in MB of each worker]} for a fresh Gunicorn of the rendered
+    project, loaded with the list. Worker recycling (max_requests) is turned off for this
+    server alone: a leak must show here, not be hidden by a worker replaced half-way."""
+    command = [*bench.gunicorn, "--max-requests", "0"]
+    server = Server(command, rendered.folder, rendered.project.env, bench.folder)
+    sizes, served = {}, 0
+    with server:
+        time.sleep(2)  # every worker has booted
+        sizes[0] = workers_mb(server)
+        url, token = server.base + "/api/v1/things/", rendered.token()
+        for checkpoint in (requests // 5, requests):
+            # wrk stops after a time, not a count: short runs until the count is reached.
+            while served < checkpoint:
+                script = lua_script(token)
+                served += wrk(bench.cores, url, script, bench.args.connections, 5)["requests"]
+            sizes[served] = workers_mb(server)
+    return sizes
+
+
+def workers_mb(server):
+    return [resident_mb(pid) for pid in child_pids(server.pid)]
