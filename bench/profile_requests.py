@@ -105,6 +105,7 @@ def layers(profile, requests):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--no-profile", action="store_true", help="CPU time per request only")
     args = parser.parse_args()
     user, _ = get_user_model().objects.get_or_create(username="profile")
     Thing.objects.filter(owner=user).delete()
@@ -132,12 +133,16 @@ def main():
                 call(application, method, path, token, payload)
             batches.append(1000 * (time.process_time() - started) / (args.requests // 5))
         plain = min(batches)
+        print(f"\n{name}: {plain:.2f} ms of CPU a request without the profiler")
+        if args.no_profile:
+            continue
         profile = cProfile.Profile()
         profile.enable()
         for _ in range(args.requests):
             call(application, method, path, token, payload)
         profile.disable()
-        print(f"\n{name}: {plain:.2f} ms of CPU a request without the profiler; under cProfile:")
+        calls = pstats.Stats(profile).total_calls / args.requests
+        print(f"  under cProfile ({calls:,.0f} Python function calls a request):")
         per_layer, whole = layers(profile, args.requests)
         for layer, milliseconds in per_layer.items():
             print(f"  {layer:<48} {milliseconds:7.3f} ms  {100 * milliseconds / whole:5.1f}%")
