@@ -108,17 +108,20 @@ def report(run):
 
 
 def memory(sizes):
-    """Resident MB per worker at each count of requests; judged on the largest worker."""
+    """RSS (and PSS) per worker at each count of requests; judged on the largest RSS."""
     counts = sorted(sizes)
     for count in counts:
-        workers = " ".join(f"{size:.1f}" for size in sizes[count])
-        line(f"RSS per worker (MB) after {count:,} requests:", workers)
-    last = max(sizes[counts[-1]])
+        workers = "  ".join(f"{rss:.1f} ({pss:.1f})" for rss, pss in sizes[count])
+        line(f"RSS (PSS) per worker, MB, after {count:,} requests:", workers)
+
+    def largest(count):
+        return max(rss for rss, _ in sizes[count])
+
     line(
         f"largest worker after {counts[-1]:,} requests:",
-        judge([last], MEMORY_LIMIT_MB, False, " MB"),
+        judge([largest(counts[-1])], MEMORY_LIMIT_MB, False, " MB"),
     )
-    growth = last - max(sizes[counts[-2]])
+    growth = largest(counts[-1]) - largest(counts[-2])
     line(
         f"its growth from {counts[-2]:,} requests on:",
         judge([growth], MEMORY_GROWTH_MB, False, " MB"),

@@ -62,7 +62,7 @@ class Rendered:
         else:
             small_url = f"sqlite:///{self.folder / 'db.sqlite3'}"
             large_url = f"sqlite:///{self.folder / 'large.sqlite3'}"
-        venv = bench.rendered_venv
+        venv, self.database_url = bench.rendered_venv, small_url
         self.project = Project(self.folder, self.environment(venv, small_url), SMALL_TABLE)
         large = Project(self.folder, self.environment(venv, large_url), LARGE_TABLE)
         for name in ("bench_floor_settings.py", "bench_floor_urls.py"):

@@ -104,12 +104,17 @@ def cpu_seconds(pid):
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def resident_mb(pid):
+def resident_mb(pid, file="status", field="VmRSS:"):
     """Resident set size of a process in MB (VmRSS: its private pages and the shared ones)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+    for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
+        if line.startswith(field):
             return int(line.split()[1]) / 1024
-    raise BenchError(f"process {pid} reports no VmRSS")
+    raise BenchError(f"process {pid} reports no {field}")
+
+
+def proportional_mb(pid):
+    """Proportional set size in MB: private pages, plus a share of each shared page."""
+    return resident_mb(pid, "smaps_rollup", "Pss:")
 
 
 # --- virtualenvs ----------------------------------------------------------------------------
