@@ -127,6 +127,10 @@ class Bench:
                 variant.create.measure()
             self.handwritten.detail.measure()
             self.handwritten.create.measure()
+            for project in [variant.project for variant in self.rendered] + [
+                self.handwritten.project
+            ]:
+                project.delete_created()
         log("token obtain")
         for variant in self.rendered:
             variant.obtain.measure()
