@@ -25,6 +25,7 @@ import argparse
 import contextlib
 import os
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -158,6 +159,8 @@ def ensure_wrk():
 
 
 def main():
+    # A TERM (or a Ctrl-C) unwinds the ExitStack, which stops every server and the cluster.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("bench: stopped"))
     args = parse_args()
     ensure_wrk()
     started = time.monotonic()
