@@ -28,7 +28,7 @@ def memory_per_worker(bench, rendered, requests=50_000):
             # wrk stops after a time, not a count: short runs until the count is reached.
             while served < checkpoint:
                 script = lua_script(token)
-                served += wrk(bench.cores, url, script, bench.args.connections, 5)["requests"]
+                served += wrk(bench.anywhere, url, script, bench.args.connections, 5)["requests"]
             sizes[served] = workers_mb(server)
     return sizes
 

@@ -51,7 +51,8 @@ def report(run):
     header = f"{'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'CPU ms/req':>9}   req/s per round"
     print(f"  {'':<40} {header}")
     for variant in rendered:
-        for name in ("list", "list_large", "runserver", "floor", "detail", "create", "obtain"):
+        names = ("list", "list_pinned", "list_large", "runserver", "floor", "detail", "create")
+        for name in (*names, "obtain"):
             print(getattr(variant, name).row())
     for figure in (handwritten.list, handwritten.detail, handwritten.create, bare):
         print(figure.row())
@@ -71,7 +72,7 @@ def report(run):
     )
     by_database = {variant.database: variant for variant in rendered}
     if len(by_database) == 2:
-        postgres = ratio(by_database["postgres"].list, by_database["sqlite"].list)
+        postgres = ratio(by_database["postgres"].list_pinned, by_database["sqlite"].list_pinned)
         line("PostgreSQL list / SQLite list:", f"{judge([postgres], 0.8)}   {run.cores.describe()}")
     memory(run.memory)
     if run.start_seconds is None:

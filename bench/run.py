@@ -12,7 +12,8 @@ This machine is shared and noisy, so every server stays up for the whole run and
 that are compared are measured in turns, round after round; each figure is the median of its
 rounds, and only the ratios between figures of one run mean anything. The CPU column (the
 serving processes' CPU time per request, PostgreSQL's included) varies less with the noise.
-With two cores or more, PostgreSQL runs on a core of its own and everything else on the others.
+With two cores or more, PostgreSQL runs on a core of its own; for the comparison of the two
+databases, their servers and wrk run on the other cores.
 
 runserver keeps each connection open and answers every request on it after about 44 ms (a
 small write waiting for a delayed ACK), so its requests/s is about connections / 44 ms rather
@@ -86,10 +87,11 @@ class Bench:
 
     def __init__(self, args, folder, stack):
         self.args, self.folder, self.stack = args, folder, stack
-        self.cores = Cores()
-        self.gunicorn = self.cores.on_web(["gunicorn", "config.wsgi", "--bind", "127.0.0.1:{port}"])
+        self.cores, self.anywhere = Cores(), Cores(pin_web=False)
+        gunicorn = ["gunicorn", "config.wsgi", "--bind", "127.0.0.1:{port}"]
+        self.gunicorn, self.pinned_gunicorn = gunicorn, self.cores.on_web(gunicorn)
         runserver = ["python", "manage.py", "runserver", "--noreload", "127.0.0.1:{port}"]
-        self.runserver = self.cores.on_web(runserver)
+        self.runserver = runserver
         reference = cookiecutter(
             str(args.template),
             no_input=True,
@@ -103,13 +105,19 @@ class Bench:
         self.rendered_venv = cached_venv(requirements, requirements[1])
 
     def figure(self, name, server, path, **options):
-        options = {"seconds": self.args.seconds, "connections": self.args.connections, **options}
-        return Figure(name, server, path, self.cores, **options)
+        options = {
+            "seconds": self.args.seconds,
+            "connections": self.args.connections,
+            "cores": self.anywhere,
+            **options,
+        }
+        return Figure(name, server, path, **options)
 
     def compared(self):
         """The figures measured in turns in every round."""
         for variant in self.rendered:
-            yield from (variant.list, variant.list_large, variant.runserver, variant.floor)
+            yield from (variant.list, variant.list_pinned, variant.list_large)
+            yield from (variant.runserver, variant.floor)
         yield from (self.handwritten.list, self.bare)
 
     def measure(self):

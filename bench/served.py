@@ -80,6 +80,7 @@ class Rendered:
         floor_env = {**env, "DJANGO_SETTINGS_MODULE": "bench_floor_settings"}
         servers = {
             "gunicorn": self.serve(bench, bench.gunicorn, env),
+            "pinned": self.serve(bench, bench.pinned_gunicorn, env),
             "large": self.serve(bench, bench.gunicorn, large.env),
             "runserver": self.serve(bench, bench.runserver, env),
             "floor": self.serve(bench, bench.gunicorn, floor_env),
@@ -98,6 +99,10 @@ class Rendered:
 
         things = "/api/v1/things/"
         self.list = figure("list, page of 20 of 100 rows", "gunicorn", things)
+        # The same list, its Gunicorn and wrk kept off the database's core (see servers.Cores).
+        self.list_pinned = figure(
+            "list, web off the database core", "pinned", things, cores=bench.cores
+        )
         self.list_large = figure(f"list, page of 20 of {LARGE_TABLE:,}", "large", things)
         self.runserver = figure("runserver list, 100 rows", "runserver", things)
         self.floor = figure("DRF + JWT view, no work", "floor", "/bench/floor/")
@@ -132,6 +137,7 @@ class Rendered:
         self.list.measure()
         if self.postgres:
             self.sessions += self.postgres.sessions("bench") - before
+        self.list_pinned.measure()
         self.runserver.measure()
         self.list_large.measure()
         self.floor.measure()
@@ -155,9 +161,7 @@ class Handwritten:
         folder = bench.folder / "handwritten"
         shutil.copytree(source, folder)
         self.project = project = Project(folder, venv_env(venv), self.ROWS)
-        command = bench.cores.on_web(
-            ["gunicorn", "handwritten.wsgi", "--workers", "3", "--bind", "127.0.0.1:{port}"]
-        )
+        command = ["gunicorn", "handwritten.wsgi", "--workers", "3", "--bind", "127.0.0.1:{port}"]
         server = Server(command, folder, project.env, bench.folder, ready_path="/admin/login/")
         self.server = bench.stack.enter_context(server)
         rows = expect(200, request(server.base + "/api/things/", self.token()), "list")
@@ -180,7 +184,7 @@ def bare_view(bench, gunicorn_conf):
     folder = bench.folder / "bare"
     shutil.copytree(PROJECTS / "bare", folder)
     shutil.copy(gunicorn_conf, folder / "gunicorn.conf.py")
-    command = bench.cores.on_web(["gunicorn", "bare.wsgi", "--bind", "127.0.0.1:{port}"])
+    command = ["gunicorn", "bare.wsgi", "--bind", "127.0.0.1:{port}"]
     server = Server(command, folder, venv_env(bench.rendered_venv), bench.folder, ready_path="/")
     server = bench.stack.enter_context(server)
     return bench.figure("bare Django view, same Gunicorn", server, "/")

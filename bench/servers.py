@@ -13,21 +13,23 @@ from support import BenchError, cpu_seconds, free_port, log, request, run
 
 
 class Cores:
-    """Which cores the web side (servers and wrk) and the database get.
+    """Which cores the web side (a server and wrk) and the database get.
 
-    With two cores or more, PostgreSQL gets the last one to itself (`taskset`), and every
-    server and wrk share the others, so that a database on its own core is compared with
-    SQLite inside the workers on the same web cores. On one core nothing is pinned.
+    With two cores or more, PostgreSQL gets the last one to itself (`taskset`). The servers of
+    "PostgreSQL list / SQLite list" and their wrk get the others, so that a database on its own
+    core is compared with SQLite inside the workers on the same web cores. Every other server
+    may use every core (`Cores(pin_web=False)`). On one core nothing is pinned.
     """
 
-    def __init__(self):
+    def __init__(self, pin_web=True):
         cores = sorted(os.sched_getaffinity(0))
         self.pinned = len(cores) >= 2 and shutil.which("taskset") is not None
+        self.pin_web = self.pinned and pin_web
         self.web = ",".join(map(str, cores[:-1])) if self.pinned else None
         self.database = str(cores[-1]) if self.pinned else None
 
     def on_web(self, command):
-        return ["taskset", "-c", self.web, *command] if self.pinned else list(command)
+        return ["taskset", "-c", self.web, *command] if self.pin_web else list(command)
 
     def on_database(self, command):
         return ["taskset", "-c", self.database, *command] if self.pinned else list(command)
@@ -35,7 +37,7 @@ class Cores:
     def describe(self):
         if not self.pinned:
             return "not pinned (one core, or no taskset)"
-        return f"servers and wrk on core(s) {self.web}, PostgreSQL on core {self.database}"
+        return f"PostgreSQL on core {self.database}, its web side and wrk on {self.web}"
 
 
 class Server:

@@ -68,9 +68,9 @@ class Figure:
     name: str
     server: object
     path: str
-    cores: object
     seconds: int
     connections: int
+    cores: object
     token: object = None
     body: dict = None
     runs: list = field(default_factory=list)
