@@ -21,7 +21,7 @@ test: lint
 
 # Serve both variants under Gunicorn and runserver, beside the hand-written DRF project and a
 # bare Django view (bench/projects/), load them with wrk and print requests/s, latency, memory,
-# container start and their ratios, each target met or not (about 12 minutes; see
+# container start and their ratios, each target met or not (about 8 minutes; see
 # bench/run.py --help: BENCH_SECONDS, BENCH_ROUNDS and BENCH_CONNECTIONS tune it).
 bench: $(VENV)/ready
 	$(BIN)/python bench/run.py
