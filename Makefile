@@ -19,9 +19,10 @@ demo: $(VENV)/ready
 test: lint
 	$(BIN)/pytest
 
-# Serve both variants under Gunicorn, runserver and beside a bare Django view, load them with
-# wrk and print requests/s, latency and their ratios (about 3.5 minutes; see bench/run.py --help:
-# BENCH_SECONDS, BENCH_ROUNDS and BENCH_CONNECTIONS tune it).
+# Serve both variants under Gunicorn and runserver, beside the hand-written DRF project and a
+# bare Django view (bench/projects/), load them with wrk and print requests/s, latency, memory,
+# container start and their ratios, each target met or not (about 8 minutes; see
+# bench/run.py --help: BENCH_SECONDS, BENCH_ROUNDS and BENCH_CONNECTIONS tune it).
 bench: $(VENV)/ready
 	$(BIN)/python bench/run.py
 

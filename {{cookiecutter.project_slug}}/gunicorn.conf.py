@@ -25,11 +25,17 @@ graceful_timeout = 30
 # No keepalive setting: sync workers close each connection after one response regardless.
 
 # Recycle each worker after about ten thousand requests, so a slow leak cannot grow for ever;
-# the jitter keeps the workers from restarting all at once. A new worker imports Django and
-# the project again (about half a second of CPU): every thousand requests, that was a fifth
-# of the CPU under load.
+# the jitter keeps the workers from restarting all at once. Without preload_app (below), a new
+# worker imports Django and the project again (about half a second of CPU): every thousand
+# requests, that was a fifth of the CPU under load.
 max_requests = 10000
 max_requests_jitter = 1000
+
+# Import Django and the project once, in the master, before forking the workers: they share
+# those pages instead of each loading its own copy (a worker's own memory, PSS, after 700
+# requests went from 41 to 35 MB), and a worker replaced by max_requests starts at once. A code
+# change needs a restart (as in a container), not a HUP.
+preload_app = True
 
 # Worker heartbeats go to memory rather than to a disk that may be slow or read-only.
 SHARED_MEMORY = "/dev/shm"  # noqa: S108 (a folder in RAM, not a temporary file)
