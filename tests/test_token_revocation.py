@@ -11,8 +11,6 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
 
 import jwt
 import pytest
@@ -21,8 +19,8 @@ import requests
 from helpers.accounts import create_superuser, session_login
 from helpers.live_api import (
     RESOURCES,
+    Service,
     bearer,
-    django_shell,
     login,
     read_dotenv,
     service_env,
@@ -39,20 +37,6 @@ ROUNDS = 20
 RACERS = 3
 DAY = 24 * 60 * 60
 MAX_LIFETIME = 30 * DAY  # JWT_REFRESH_TOKEN_MAX_DAYS' default
-
-
-@dataclass
-class Service:
-    database: str
-    project: Path
-    env: dict
-    base: str
-
-    def url(self, path):
-        return f"{self.base}{path}"
-
-    def shell(self, code):
-        return django_shell(self.project, self.env, code)
 
 
 @pytest.fixture(scope="module")

@@ -32,6 +32,10 @@ class Service:
     def url(self, path):
         return f"{self.base}{path}"
 
+    def shell(self, code):
+        """Run Python inside the served project (`manage.py shell -c`); what it printed."""
+        return django_shell(self.project, self.env, code)
+
 
 def service_env(env, **extra):
     """The env of a served project for a test that does not measure the throttles.
