@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models, transaction
 from rest_framework import serializers
 
+from config.fields import StrictCharField
+
 from . import passwords
 from .tokens import TokenObtainPairSerializer
 
@@ -15,16 +17,7 @@ USERNAME_TAKEN = "A user with that username already exists."
 CANNOT_CHANGE = "This field cannot be changed here."
 
 
-class StringField(serializers.CharField):
-    """Text that must come as a string: DRF alone would store the number 5 as "5"."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class UsernameField(StringField):
+class UsernameField(StrictCharField):
     """A username as Django stores it: NFKC-normalized, so full-width "ａｌｉｃｅ" is "alice".
 
     The length and the characters are checked on the normalized name, the one that is stored:
@@ -35,7 +28,7 @@ class UsernameField(StringField):
         return User.normalize_username(super().to_internal_value(data))
 
 
-class PasswordField(StringField):
+class PasswordField(StrictCharField):
     """A password as typed: never sent back, spaces kept."""
 
     def __init__(self, **kwargs):
@@ -95,7 +88,7 @@ class SignUpSerializer(serializers.ModelSerializer):
 class MeSerializer(serializers.ModelSerializer):
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
-        models.CharField: StringField,
+        models.CharField: StrictCharField,
     }
     # Fields that never change through this endpoint. A request that names one is refused,
     # not silently ignored, so that no client believes it changed them.

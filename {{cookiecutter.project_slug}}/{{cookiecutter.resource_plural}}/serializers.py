@@ -3,17 +3,9 @@ import copy
 from django.db import models
 from rest_framework import serializers
 
+from config.fields import StrictCharField
+
 from .models import {{ cookiecutter.__resource_class }}
-
-
-class StrictCharField(serializers.CharField):
-    """Text that must come as a string. DRF's CharField turns a number into one ("name": 5
-    is stored as "5"), where the API schema promises a string and a list is refused."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class {{ cookiecutter.__resource_class }}Serializer(serializers.ModelSerializer):

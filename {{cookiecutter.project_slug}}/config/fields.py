@@ -1,0 +1,11 @@
+from rest_framework import serializers
+
+
+class StrictCharField(serializers.CharField):
+    """Text that must come as a string. DRF's CharField turns a number into one ("name": 5
+    is stored as "5"), where the API schema promises a string and a list is refused."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
