@@ -105,11 +105,15 @@ class DevProject:
 
 
 def shell_env(**variables):
-    """A newcomer's shell: Docker, make and the system's tools on PATH, no virtualenv."""
+    """A newcomer's shell: Docker, make and the system's tools on PATH, no virtualenv.
+
+    Nor the variables of a make that runs these tests (`make test`): with MAKELEVEL set, the
+    project's make would print "Entering directory" lines before its commands.
+    """
     env = {
         key: value
         for key, value in docker_env().items()
-        if not key.startswith("DEV") and key != "VIRTUAL_ENV"
+        if not key.startswith(("DEV", "MAKE", "MFLAGS")) and key != "VIRTUAL_ENV"
     }
     env["PATH"] = SHELL_PATH
     env.update({key: str(value) for key, value in variables.items()})
