@@ -1,4 +1,4 @@
-"""Issue #4: Schemathesis fuzzes every operation of the project's own OpenAPI schema.
+"""Schemathesis fuzzes every operation of the project's own OpenAPI schema.
 
 It reads /api/schema/ from a live Gunicorn, sends generated requests (valid and invalid) with a
 valid bearer token, and runs all its checks: no 5xx, every status code, content type and body

@@ -1,4 +1,4 @@
-"""Issue #4: the rendered service under attack, over real HTTP, on SQLite and PostgreSQL.
+"""The rendered service under attack, over real HTTP, on SQLite and PostgreSQL.
 
 Each test serves the project with Gunicorn on 127.0.0.1 and sends what an attacker or a broken
 client would: forged and dead tokens, malformed and oversized bodies, writes to other users'
