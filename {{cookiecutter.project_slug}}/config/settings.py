@@ -88,9 +88,10 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 # Keep connections open between requests instead of connecting on every request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=600)
-# A health check costs PostgreSQL one more round trip per request (SELECT 1), so it is opt-in:
-# without it, a request that finds the database restarted fails and the next one reconnects.
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DJANGO_CONN_HEALTH_CHECKS", default=False)
+# Check a kept connection before a request uses it: without that, after the database restarts,
+# the first request of each worker fails (a 500) and only the next one reconnects. It costs
+# PostgreSQL one more round trip per request (SELECT 1), about 4% of the list's throughput.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DJANGO_CONN_HEALTH_CHECKS", default=True)
 {%- if cookiecutter.database == "postgres" %}
 # TLS to a hosted database comes with the URL: ?sslmode=require, or ?sslmode=verify-full&
 # sslrootcert=/path/to/ca.pem; django-environ passes both to psycopg as they are.
