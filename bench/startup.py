@@ -18,9 +18,12 @@ from cookiecutter.main import cookiecutter
 from support import BenchError, free_port, log, run
 
 STANDIN_PYTHON_IMAGE = os.environ.get("STANDIN_PYTHON_IMAGE", "drf-auth-template/python:3.11-slim")
+STANDIN_NGINX_IMAGE = os.environ.get("STANDIN_NGINX_IMAGE", "drf-auth-template/nginx:1.22")
 TAG_PREFIX = "drf-auth-template-test/perf-"
 # Variables of this machine that would leak into the compose file's ${...} substitutions.
-LEAKY_PREFIXES = ("DJANGO_", "POSTGRES_", "COMPOSE_", "WEB_", "DATABASE_URL", "PYTHON_IMAGE")
+LEAKY_PREFIXES = (
+    "DJANGO_", "POSTGRES_", "COMPOSE_", "WEB_", "DATABASE_URL", "PYTHON_IMAGE", "PROXY_",
+)  # fmt: skip
 
 
 def docker_missing():
@@ -29,9 +32,10 @@ def docker_missing():
         return "docker or docker-compose is not installed"
     if subprocess.run(["docker", "info"], capture_output=True).returncode != 0:
         return "the Docker engine is not running"
-    inspect = ["docker", "image", "inspect", STANDIN_PYTHON_IMAGE]
-    if subprocess.run(inspect, capture_output=True).returncode != 0:
-        return f"no image {STANDIN_PYTHON_IMAGE}: run tests/standin_images/build.sh"
+    for image in (STANDIN_PYTHON_IMAGE, STANDIN_NGINX_IMAGE):
+        inspect = ["docker", "image", "inspect", image]
+        if subprocess.run(inspect, capture_output=True).returncode != 0:
+            return f"no image {image}: run tests/standin_images/build.sh"
     return None
 
 
@@ -53,6 +57,7 @@ def rendered_stack(template, folder):
         COMPOSE_PROJECT_NAME=f"perfbench{os.getpid()}",
         WEB_IMAGE=tag,
         PYTHON_IMAGE=STANDIN_PYTHON_IMAGE,
+        PROXY_IMAGE=STANDIN_NGINX_IMAGE,
         WEB_PORT=port,
     )
     return project, env, f"http://127.0.0.1:{port}/healthz/"
