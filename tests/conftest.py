@@ -1,11 +1,19 @@
 import pytest
 import requests
 
-from helpers.ci_skips import pytest_runtest_logreport, pytest_sessionfinish  # noqa: F401
-from helpers.live_api import Service, service_env, temporary_users
-from helpers.machine import run
-from helpers.project import project_venv, render, venv_env
-from helpers.services import PostgresCluster, gunicorn
+# The CI rule (a skip under CI fails the run; MissingTool skips off CI): a plugin's hooks.
+from ci_plugin import (  # noqa: F401
+    pytest_runtest_call,
+    pytest_runtest_logreport,
+    pytest_runtest_setup,
+    pytest_sessionfinish,
+)
+
+from tooling.accounts import temporary_users
+from tooling.machine import run
+from tooling.postgres import PostgresCluster
+from tooling.project import project_venv, render, venv_env
+from tooling.served import gunicorn, relaxed_env
 
 DATABASES = ["sqlite", "postgres"]
 
@@ -61,9 +69,10 @@ def username(served_project, request):
 def service(served_project):
     """The served project under Gunicorn (2 workers) for one test module, throttles relaxed."""
     database, project, env = served_project
-    env = service_env(env)
-    with gunicorn(project, env, "--workers", "2") as base:
-        yield Service(database, project, env, base)
+    env = relaxed_env(env)
+    with gunicorn(project, env, "--workers", "2") as served:
+        served.database = database
+        yield served
 
 
 class TimedSession(requests.Session):

@@ -13,18 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from helpers.live_api import (
-    PASSWORD,
-    assert_json_error,
-    bearer,
-    django_shell,
-    login,
-    read_dotenv,
-    service_env,
-    temporary_users,
-    unique,
-)
-from helpers.services import gunicorn
+from helpers.answers import assert_json_error
+from tooling.accounts import bearer, login, temporary_users, unique
+from tooling.constants import PASSWORD
+from tooling.project import django_shell, read_dotenv
+from tooling.served import gunicorn, relaxed_env
 
 pytestmark = pytest.mark.gunicorn
 
@@ -313,7 +306,8 @@ def test_a_flood_of_sign_ups_from_one_address_is_throttled(served_project, prefi
     rate = read_dotenv(project)["DJANGO_REGISTER_THROTTLE_RATE"]
     allowed = int(rate.split("/")[0])
     try:
-        with gunicorn(project, env, "--workers", "3") as base:
+        with gunicorn(project, env, "--workers", "3") as served:
+            base = served.base
             statuses = Counter()
             for n in range(FLOOD):
                 # A new connection each time, as separate clients would; every tenth one
@@ -338,7 +332,8 @@ def test_a_flood_of_sign_ups_from_one_address_is_throttled(served_project, prefi
 
 def test_sign_up_can_be_turned_off(served_project, prefix):
     database, project, env = served_project
-    with gunicorn(project, service_env(env, DJANGO_ALLOW_SIGNUP="false")) as base:
+    with gunicorn(project, relaxed_env(env, DJANGO_ALLOW_SIGNUP="false")) as served:
+        base = served.base
         response = requests.post(
             f"{base}{REGISTER}", json={"username": prefix, "password": PASSWORD}, timeout=30
         )

@@ -13,22 +13,16 @@ import time
 import pytest
 
 from conftest import DATABASES
-from helpers.containers import require_engine
-from helpers.machine import require
-from helpers.project import render
-from helpers.stack_api import (
-    PASSWORD,
-    USERNAME,
-    built_stack,
-    create,
-    names,
-    published_base,
-    token,
-)
+from tooling.constants import PASSWORD
+from tooling.docker import require_engine
+from tooling.machine import require
+from tooling.project import render
+from tooling.stack import Client, built_stack, create_user, published_base
 
 pytestmark = pytest.mark.containers
 
 ROWS = ["first", "second", "third"]
+USERNAME = "keeper"
 
 
 @pytest.fixture(scope="module", params=DATABASES)
@@ -72,15 +66,11 @@ def script(compose, name, stdin_path=None, stdout_path=None):
 def test_backup_survives_losing_the_volume(stack, tmp_path):
     started = time.monotonic()
     base = start(stack)
-    stack.exec(
-        "web",
-        *("python", "manage.py", "createsuperuser", "--noinput"),
-        *("--username", USERNAME, "--email", f"{USERNAME}@example.com"),
-        env={"DJANGO_SUPERUSER_PASSWORD": PASSWORD},
-    )
-    access = token(base)
+    create_user(stack, USERNAME)
+    api = Client(base)
+    access = api.login(USERNAME)["access"]
     for name in ROWS:
-        create(base, access, name)
+        api.create(access, name)
 
     backup = tmp_path / "backup"
     timer = time.monotonic()
@@ -92,25 +82,26 @@ def test_backup_survives_losing_the_volume(stack, tmp_path):
     # The volume goes; the stack starts on an empty, freshly migrated database.
     stack("down", "-v")
     base = start(stack)
-    token(base, expect=401)
+    api = Client(base)
+    api("POST", "/api/token/", 401, username=USERNAME, password=PASSWORD)
 
     # Something that is not a backup is refused and leaves the database as it was.
     garbage = tmp_path / "garbage"
     garbage.write_text("not a backup\n" * 100)
     refused = script(stack, "restore.sh", garbage)
     assert refused.returncode != 0
-    token(base, expect=401)
+    api("POST", "/api/token/", 401, username=USERNAME, password=PASSWORD)
 
     timer = time.monotonic()
     restored = script(stack, "restore.sh", backup)
     restore_took = time.monotonic() - timer
     assert restored.returncode == 0, restored.stderr.decode()[-2000:]
 
-    access = token(base)
-    assert names(base, access) == sorted(ROWS)
+    access = api.login(USERNAME)["access"]
+    assert sorted(api.names(access)) == sorted(ROWS)
     # Writable afterwards, and the id sequence came back too: a new row takes a fresh id.
-    create(base, access, "after the restore")
-    assert names(base, access) == sorted([*ROWS, "after the restore"])
+    api.create(access, "after the restore")
+    assert sorted(api.names(access)) == sorted([*ROWS, "after the restore"])
     print(
         f"\n[backups/{stack.database}] build {stack.build_seconds:.1f} s, backup"
         f" {backup.stat().st_size / 1e3:.0f} kB in {backed_up:.1f} s, restore"

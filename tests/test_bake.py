@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers.machine import run
-from helpers.project import TEMPLATE, venv_env
+from tooling.constants import TEMPLATE
+from tooling.machine import run
+from tooling.project import venv_env
 
 # One list for these tests and the bake matrix of .github/workflows/ci.yml, which reads it too.
 VARIANTS = json.loads((Path(__file__).parent / "variants.json").read_text())

@@ -7,11 +7,11 @@ and keeps a screenshot of each page in artifacts/browser/.
 
 import pytest
 
-from helpers.accounts import create_superuser
 from helpers.browser import chromium
-from helpers.machine import require
-from helpers.project import TEMPLATE
-from helpers.services import gunicorn
+from tooling.accounts import create_superuser
+from tooling.constants import TEMPLATE
+from tooling.machine import require
+from tooling.served import gunicorn
 
 RESOURCE_LIST = "/api/v1/things/"  # served_project renders the default resource, `thing`
 SCREENSHOTS = TEMPLATE / "artifacts" / "browser"
@@ -38,7 +38,8 @@ def test_pages_are_styled_in_chromium(served_project):
     require("chromium")
     _, project, env = served_project
     password = create_superuser(project, env, "browser-checker")
-    with gunicorn(project, env) as base, chromium() as page:
+    with gunicorn(project, env) as served, chromium() as page:
+        base = served.base
         for domain in ("Page", "Network", "Runtime"):
             page.send(f"{domain}.enable")
         page.send("Network.setCacheDisabled", cacheDisabled=True)

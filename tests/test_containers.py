@@ -27,8 +27,9 @@ import pytest
 import requests
 
 from conftest import DATABASES
-from helpers.containers import (
-    STANDIN_PYTHON_IMAGE,
+from helpers.slow_clients import headers_only, slow_clients, still_waiting
+from tooling.constants import STANDIN_PYTHON_IMAGE
+from tooling.docker import (
     Compose,
     build_image,
     buildkit_client,
@@ -37,13 +38,12 @@ from helpers.containers import (
     inspect_container,
     inspect_image,
     require_engine,
-    skip_or_fail,
     wait_for_health,
     wait_until_healthy,
 )
-from helpers.machine import free_port, require, run
-from helpers.project import render
-from helpers.slow_clients import headers_only, slow_clients, still_waiting
+from tooling.errors import MissingTool
+from tooling.machine import free_port, require, run
+from tooling.project import render
 
 # Image builds install every requirement inside `docker build`: longer than the default timeout
 # on a busy machine.
@@ -791,7 +791,7 @@ def test_dockerfile_builds_with_buildkit(tmp_path):
     require_engine()
     client = buildkit_client()
     if client is None:
-        skip_or_fail("no docker client here can use BuildKit: 23.0 and newer need buildx")
+        raise MissingTool("no docker client here can use BuildKit: 23.0 and newer need buildx")
     project = render(tmp_path, database="sqlite", python_version="3.11")
     image = "drf-auth-template-test/web-sqlite-buildkit"
     took, output = build_image(project, image, client=client, buildkit=True)

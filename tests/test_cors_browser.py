@@ -18,16 +18,11 @@ import pytest
 import requests
 
 from helpers.browser import chromium
-from helpers.live_api import (
-    PASSWORD,
-    RESOURCES,
-    delete_users,
-    django_shell,
-    service_env,
-    unique,
-)
-from helpers.machine import free_port, require
-from helpers.services import gunicorn
+from tooling.accounts import delete_users, unique
+from tooling.constants import PASSWORD, RESOURCES
+from tooling.machine import free_port, require
+from tooling.project import django_shell
+from tooling.served import gunicorn, relaxed_env
 
 pytestmark = [pytest.mark.gunicorn, pytest.mark.browser]
 
@@ -119,9 +114,10 @@ def test_a_listed_origin_may_use_the_api_and_others_are_blocked_by_the_browser(
         static_site(tmp_path) as listed,
         static_site(tmp_path) as unlisted,
     ):
-        cors_env = service_env(env, DJANGO_CORS_ALLOWED_ORIGINS=listed)
+        cors_env = relaxed_env(env, DJANGO_CORS_ALLOWED_ORIGINS=listed)
         try:
-            with gunicorn(project, cors_env) as api, chromium() as page:
+            with gunicorn(project, cors_env) as served, chromium() as page:
+                api = served.base
                 # The preflight answer for a listed origin: Authorization allowed, cached.
                 preflight = requests.options(
                     f"{api}{RESOURCES}",

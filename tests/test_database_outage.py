@@ -10,9 +10,10 @@ checks turned off, the first request after the restart fails and the next reconn
 import pytest
 import requests
 
-from helpers.machine import run
-from helpers.project import render, venv_env
-from helpers.services import PostgresCluster, gunicorn
+from tooling.machine import run
+from tooling.postgres import PostgresCluster
+from tooling.project import render, venv_env
+from tooling.served import gunicorn
 
 pytestmark = pytest.mark.gunicorn
 
@@ -46,7 +47,8 @@ def connections(cluster):
 
 def test_healthz_answers_503_while_the_database_is_down_then_recovers(cluster, project):
     folder, env = project
-    with gunicorn(folder, env, "--workers", "1") as base:
+    with gunicorn(folder, env, "--workers", "1") as served:
+        base = served.base
         assert health(base) == (200, {"status": "ok"})
         cluster.halt()
         try:
@@ -72,7 +74,8 @@ def test_a_database_restart_between_requests(cluster, project, settings, kept, a
     """`kept`: connections the one worker holds between requests; `after_restart`: what the
     first two requests after a database restart answer."""
     folder, env = project
-    with gunicorn(folder, {**env, **settings}, "--workers", "1") as base:
+    with gunicorn(folder, {**env, **settings}, "--workers", "1") as served:
+        base = served.base
         assert health(base)[0] == 200
         held = connections(cluster)
         cluster.halt()

@@ -8,8 +8,6 @@ HTTP with the image's DJANGO_HTTPS=true, as a platform's check sees it.
 
 import re
 import shlex
-import subprocess
-import tempfile
 import tomllib
 
 import pytest
@@ -17,9 +15,9 @@ import requests
 import yaml
 
 from conftest import DATABASES
-from helpers.machine import free_port, run
-from helpers.project import render, venv_env
-from helpers.services import wait_until_healthy
+from tooling.machine import run
+from tooling.project import render, venv_env
+from tooling.served import serve
 
 pytestmark = pytest.mark.gunicorn
 
@@ -56,23 +54,10 @@ def migrates(folder, env, command):
 
 def serves_health(folder, env, command, path):
     """Start the service with the platform's start command; its health check must answer 200."""
-    port = free_port()
-    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (read only if the start fails)
-    process = subprocess.Popen(
-        shlex.split(command),
-        cwd=folder,
-        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(base, process, log, timeout=60)
-        answer = requests.get(base + path, allow_redirects=False, timeout=10)
+    env = {**env, "GUNICORN_BIND": "127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}
+    with serve(folder, env, shlex.split(command)) as served:
+        answer = requests.get(served.url(path), allow_redirects=False, timeout=10)
         assert answer.status_code == 200, (answer.status_code, answer.text[:500])
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def health_answers(folder, env, path):

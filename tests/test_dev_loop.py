@@ -23,16 +23,10 @@ import pytest
 import requests
 
 from conftest import DATABASES
-from helpers.containers import (
-    STANDIN_IMAGES,
-    STANDIN_PYTHON_IMAGE,
-    Compose,
-    build_image,
-    docker_env,
-    require_engine,
-)
-from helpers.machine import free_port, require, run
-from helpers.project import render
+from tooling.constants import STANDIN_IMAGES, STANDIN_PYTHON_IMAGE
+from tooling.docker import Compose, build_image, docker_env, require_engine
+from tooling.machine import free_port, require, run
+from tooling.project import render
 
 pytestmark = pytest.mark.containers
 

@@ -9,8 +9,7 @@ shape as DRF's own errors, and the public schema must not be hidden by a bad bea
 import pytest
 import requests
 
-from helpers.live_api import service_env
-from helpers.services import gunicorn
+from tooling.served import gunicorn, relaxed_env
 
 pytestmark = pytest.mark.gunicorn
 
@@ -18,7 +17,8 @@ pytestmark = pytest.mark.gunicorn
 @pytest.fixture(scope="module")
 def base(served_project):
     _, project, env = served_project
-    with gunicorn(project, service_env(env), "--workers", "1") as base:
+    with gunicorn(project, relaxed_env(env), "--workers", "1") as served:
+        base = served.base
         yield base
 
 
@@ -97,8 +97,9 @@ def test_a_crash_is_a_json_500_without_details(served_project):
     database, project, env = served_project
     # A cache table that does not exist: the token endpoint's throttle reads the cache and
     # fails with a database error, as it would if `migrate` had not created the table.
-    broken = service_env(env, CACHE_URL="dbcache://no_such_cache_table")
-    with gunicorn(project, broken, "--workers", "1") as base:
+    broken = relaxed_env(env, CACHE_URL="dbcache://no_such_cache_table")
+    with gunicorn(project, broken, "--workers", "1") as served:
+        base = served.base
         crash = send("POST", f"{base}/api/token/", json={"username": "a", "password": "b"})
     body = assert_error(crash, 500, "server_error", "missing cache table")
     print(f"\n[{database}] a crash: 500 {body}")

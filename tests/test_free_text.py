@@ -16,8 +16,9 @@ import tomllib
 import pytest
 import yaml
 
-from helpers.machine import run
-from helpers.project import TEMPLATE, venv_env
+from tooling.constants import TEMPLATE
+from tooling.machine import run
+from tooling.project import venv_env
 
 # Typed at the prompts, as a person would: cookiecutter reads a typed answer as text, whereas
 # an answer given on the command line is a Jinja template that it renders first.

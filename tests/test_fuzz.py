@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from helpers.live_api import login, service_env
-from helpers.services import gunicorn
+from tooling.accounts import login
+from tooling.served import gunicorn, relaxed_env
 
 pytestmark = pytest.mark.gunicorn
 
@@ -32,9 +32,10 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     served_project, username, tmp_path
 ):
     database, project, env = served_project
-    env = service_env(env)
+    env = relaxed_env(env)
     report = tmp_path / "schemathesis.json"
-    with gunicorn(project, env, "--workers", "2") as base, requests.Session() as http:
+    with gunicorn(project, env, "--workers", "2") as served, requests.Session() as http:
+        base = served.base
         access = login(http, base, username)["access"]
         command = [
             sys.executable, "-m", "schemathesis.cli",

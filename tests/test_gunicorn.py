@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from helpers.machine import run
-from helpers.project import render, venv_env
-from helpers.services import gunicorn
+from tooling.machine import run
+from tooling.project import render, venv_env
+from tooling.served import gunicorn
 
 # What gunicorn.conf.py sets, as `gunicorn --print-config` prints the effective value.
 EXPECTED_SETTINGS = {
@@ -129,7 +129,9 @@ def wait_for_workers(port, expected, timeout=30):
 def test_worker_count_from_the_prompt_and_web_concurrency(project):
     folder, workers, env = project
     run(["python", "manage.py", "migrate", "--noinput"], cwd=folder, env=env)
-    with gunicorn(folder, env) as base:
+    with gunicorn(folder, env) as served:
+        base = served.base
         assert wait_for_workers(base.rsplit(":", 1)[1], workers) == workers
-    with gunicorn(folder, {**env, "WEB_CONCURRENCY": "3"}) as base:
+    with gunicorn(folder, {**env, "WEB_CONCURRENCY": "3"}) as served:
+        base = served.base
         assert wait_for_workers(base.rsplit(":", 1)[1], 3) == 3

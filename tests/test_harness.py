@@ -1,13 +1,14 @@
 """The harness itself: CI is recognised, a skip under CI fails the run, processes get stopped."""
 
+import re
 import subprocess
 import sys
 import time
 
 import pytest
 
-from helpers.machine import is_ci, stop
-from helpers.project import TEMPLATE
+from tooling.constants import TEMPLATE
+from tooling.machine import is_ci, stop
 
 
 @pytest.mark.parametrize(
@@ -19,24 +20,43 @@ def test_ci_is_any_value_but_false_or_0(value, expected):
     assert is_ci(value) is expected
 
 
-@pytest.mark.parametrize(("ci", "exit_code"), [("1", 1), ("true", 1), ("false", 0), ("", 0)])
-def test_a_skip_fails_the_session_under_ci(tmp_path, ci, exit_code):
-    (tmp_path / "test_skips.py").write_text(
-        "import pytest\n\ndef test_needs_a_tool():\n    pytest.skip('no tool here')\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "helpers.ci_skips", "-p", "no:cacheprovider"],
-        cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(TEMPLATE / "tests"), "CI": ci},
+def run_pytest_on(folder, test, ci, *args):
+    """pytest with the CI plugin on one test file; what it returned and printed."""
+    (folder / "test_one.py").write_text(test)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "ci_plugin", "-p", "no:cacheprovider", *args],
+        cwd=folder,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{TEMPLATE / 'tests'}:{TEMPLATE}", "CI": ci},
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+@pytest.mark.parametrize(("ci", "exit_code"), [("1", 1), ("true", 1), ("false", 0), ("", 0)])
+def test_a_skip_fails_the_session_under_ci(tmp_path, ci, exit_code):
+    test = "import pytest\n\ndef test_needs_a_tool():\n    pytest.skip('no tool here')\n"
+    result = run_pytest_on(tmp_path, test, ci)
     assert result.returncode == exit_code, result.stdout
     if exit_code:
-        assert "ERROR: CI is set and 1 test(s) skipped: test_skips.py::test_needs_a_tool" in (
+        assert "ERROR: CI is set and 1 test(s) skipped: test_one.py::test_needs_a_tool" in (
             result.stdout
         )
+
+
+@pytest.mark.parametrize("phase", ["setup", "call"])
+@pytest.mark.parametrize(("ci", "summary"), [("true", r"1 (failed|error)"), ("", r"1 skipped")])
+def test_a_missing_tool_skips_off_ci_and_fails_under_ci(tmp_path, phase, ci, summary):
+    """The tooling raises MissingTool, free of pytest; the plugin decides what it means."""
+    test = (
+        "import pytest\nfrom tooling.machine import require\n\n"
+        "@pytest.fixture\ndef tool():\n    require('no-such-tool-here')\n\n"
+        "def test_setup(tool):\n    pass\n\n"
+        "def test_call():\n    require('no-such-tool-here')\n"
+    )
+    result = run_pytest_on(tmp_path, test, ci, "-rs", f"test_one.py::test_{phase}")
+    assert re.search(summary, result.stdout.splitlines()[-1]), result.stdout
+    assert "needs no-such-tool-here" in result.stdout
 
 
 def test_stop_kills_what_ignores_sigterm_and_its_children(tmp_path):

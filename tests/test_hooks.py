@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from helpers.project import TEMPLATE
+from tooling.constants import TEMPLATE
 
 BAD_ANSWERS = [
     ({"project_slug": "my-project"}, "project_slug 'my-project' is not snake_case"),

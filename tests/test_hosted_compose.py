@@ -12,11 +12,11 @@ import time
 import pytest
 import yaml
 
-from helpers import stack_api
-from helpers.containers import require_engine
-from helpers.machine import require, run
-from helpers.project import render
-from helpers.services import PostgresCluster
+from tooling.docker import require_engine
+from tooling.machine import require, run
+from tooling.postgres import PostgresCluster
+from tooling.project import render
+from tooling.stack import Client, built_stack, create_user, published_base
 
 pytestmark = pytest.mark.containers
 
@@ -64,7 +64,7 @@ def test_stack_runs_on_a_hosted_database_without_its_db_service(hosted, tmp_path
     url = cluster.create_database(name).replace("127.0.0.1", gateway) + "?sslmode=require"
     with (project / ".env").open("a") as env:
         env.write(f"HOSTED_DATABASE_URL={url}\n")
-    compose, _ = stack_api.built_stack("postgres", project, f"drfauthdbopshosted{name[-6:]}")
+    compose, _ = built_stack("postgres", project, f"drfauthdbopshosted{name[-6:]}")
     services = compose("config", "--services").stdout.split()
     (project / OVERRIDE).write_text(guide_override(project, services))
     hosted_compose = ["-f", "docker-compose.yml", "-f", OVERRIDE]
@@ -74,18 +74,14 @@ def test_stack_runs_on_a_hosted_database_without_its_db_service(hosted, tmp_path
         others = [service for service in services if service not in ("db", "migrate")]
         compose(*hosted_compose, "up", "-d", "--no-deps", *others)
         assert compose("ps", "-q", "db").stdout.strip() == "", "the db service was started"
-        base = stack_api.published_base(compose)
+        base = published_base(compose)
         compose.wait_until_healthy("web", f"{base}/healthz/")
 
-        compose.exec(
-            "web",
-            *("python", "manage.py", "createsuperuser", "--noinput"),
-            *("--username", stack_api.USERNAME, "--email", f"{stack_api.USERNAME}@example.com"),
-            env={"DJANGO_SUPERUSER_PASSWORD": stack_api.PASSWORD},
-        )
-        access = stack_api.token(base)
-        stack_api.create(base, access, "kept elsewhere")
-        assert stack_api.names(base, access) == ["kept elsewhere"]
+        create_user(compose, "keeper")
+        api = Client(base)
+        access = api.login("keeper")["access"]
+        api.create(access, "kept elsewhere")
+        assert api.names(access) == ["kept elsewhere"]
 
         # The row is in the hosted database, and every connection of the stack uses TLS.
         query = "SELECT name FROM things_thing"

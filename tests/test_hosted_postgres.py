@@ -15,10 +15,10 @@ from urllib.parse import urlencode
 import pytest
 import requests
 
-from helpers.live_api import django_shell
-from helpers.machine import require, run
-from helpers.project import render, venv_env
-from helpers.services import PostgresCluster, gunicorn, make_ca
+from tooling.machine import require, run
+from tooling.postgres import PostgresCluster, make_ca
+from tooling.project import django_shell, render, venv_env
+from tooling.served import gunicorn
 
 pytestmark = pytest.mark.gunicorn
 
@@ -122,7 +122,7 @@ def hit_healthz(base, count, clients=1):
         return [answer.status_code for answer in answers]
 
 
-def serve(venv, project, url, cluster, *args, **settings):
+def serve_verified(venv, project, url, cluster, *args, **settings):
     """Gunicorn on the TLS database, verifying its certificate as a hosted one should be."""
     verified = with_query(url, sslmode="verify-full", sslrootcert=cluster.ca_file)
     return gunicorn(project, venv_env(venv, DATABASE_URL=verified, **settings), *args)
@@ -134,8 +134,11 @@ def test_conn_max_age_keeps_the_connection_between_requests(
 ):
     """One worker, twenty requests: a kept connection serves them all; with 0, each connects."""
     name, url = database
-    server = serve(venv, project, url, cluster, WEB_CONCURRENCY=1, DJANGO_CONN_MAX_AGE=max_age)
-    with server as base:
+    server = serve_verified(
+        venv, project, url, cluster, WEB_CONCURRENCY=1, DJANGO_CONN_MAX_AGE=max_age
+    )
+    with server as served:
+        base = served.base
         before = connections_opened(cluster, name)
         assert hit_healthz(base, 20) == [200] * 20
         assert connections_opened(cluster, name) - before == expected
@@ -151,7 +154,7 @@ def test_health_checks_spare_the_first_request_after_a_dropped_connection(
     (503 from /healthz/) and only the one after it reconnects.
     """
     name, url = database
-    server = serve(
+    server = serve_verified(
         venv,
         project,
         url,
@@ -160,7 +163,8 @@ def test_health_checks_spare_the_first_request_after_a_dropped_connection(
         DJANGO_CONN_MAX_AGE=600,
         DJANGO_CONN_HEALTH_CHECKS=str(checks).lower(),
     )
-    with server as base:
+    with server as served:
+        base = served.base
         assert hit_healthz(base, 1) == [200]
         ended = cluster.psql(
             f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
@@ -179,7 +183,7 @@ def test_pool_caps_the_connections_of_each_worker(venv, project, cluster, databa
     """
     name, url = database
     workers, threads, pool_size, requests_made = 2, 4, 2, 120
-    server = serve(
+    server = serve_verified(
         venv,
         project,
         url,
@@ -192,7 +196,8 @@ def test_pool_caps_the_connections_of_each_worker(venv, project, cluster, databa
     )
     started = time.monotonic()
     before = connections_opened(cluster, name)
-    with server as base:
+    with server as served:
+        base = served.base
         answers = hit_healthz(base, requests_made, clients=threads * workers)
         took = time.monotonic() - started
         opened = connections_opened(cluster, name) - before

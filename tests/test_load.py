@@ -18,16 +18,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from helpers.live_api import (
-    RESOURCES,
-    bearer,
-    count_rows,
-    gunicorn_master,
-    login,
-    service_env,
-    wait_for_workers,
-)
-from helpers.services import gunicorn
+from tooling.accounts import bearer, count_rows, login
+from tooling.constants import RESOURCES
+from tooling.processes import gunicorn_master, wait_for_workers
+from tooling.served import gunicorn, relaxed_env
 
 pytestmark = pytest.mark.gunicorn
 
@@ -66,7 +60,8 @@ def test_concurrent_writers_and_readers_lose_nothing(served_project, username, t
     error_log = tmp_path / "error.log"
     # Django's own log goes to stderr; --capture-output sends it to the error log too.
     log_options = ["--error-logfile", str(error_log), "--capture-output"]
-    with gunicorn(project, service_env(env), "--workers", str(WORKERS), *log_options) as base:
+    with gunicorn(project, relaxed_env(env), "--workers", str(WORKERS), *log_options) as served:
+        base = served.base
         wait_for_workers(gunicorn_master(base), WORKERS)
         client = Client(base, login(requests.Session(), base, username)["access"])
         read_counts = [Counter() for _ in range(READERS)]  # one per thread: no lost counts
@@ -137,7 +132,8 @@ def test_a_killed_worker_costs_only_its_own_request(served_project, username):
     succeeds, is written once, and the master replaces the worker."""
     database, project, env = served_project
     posts, clients, kill_after = 800, 16, 200
-    with gunicorn(project, service_env(env), "--workers", str(WORKERS)) as base:
+    with gunicorn(project, relaxed_env(env), "--workers", str(WORKERS)) as served:
+        base = served.base
         master = gunicorn_master(base)
         workers = wait_for_workers(master, WORKERS)
         access = login(requests.Session(), base, username)["access"]

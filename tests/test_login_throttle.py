@@ -17,16 +17,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from helpers.accounts import session_login
-from helpers.live_api import (
-    PASSWORD,
-    assert_json_error,
-    gunicorn_master,
-    temporary_users,
-    wait_for_workers,
-)
-from helpers.machine import run
-from helpers.services import gunicorn
+from helpers.answers import assert_json_error
+from tooling.accounts import session_login, temporary_users
+from tooling.constants import PASSWORD
+from tooling.machine import run
+from tooling.processes import gunicorn_master, wait_for_workers
+from tooling.served import gunicorn
 
 pytestmark = pytest.mark.gunicorn
 
@@ -100,7 +96,8 @@ def service(request, served_project, tmp_path_factory):
     headers = {"X-Forwarded-Proto": "https"} if https == "true" else {}
     log = tmp_path_factory.mktemp("access") / "access.log"
     log_options = ["--access-logfile", str(log), "--access-logformat", "%(p)s %(s)s %(U)s"]
-    with gunicorn(project, env, "--workers", str(WORKERS), *log_options) as base:
+    with gunicorn(project, env, "--workers", str(WORKERS), *log_options) as served:
+        base = served.base
         wait_for_workers(gunicorn_master(base), WORKERS)
         service = Service(database, request.param, project, env, base, headers, log)
         service.reset()

@@ -3,8 +3,8 @@
 import pytest
 
 from conftest import DATABASES
-from helpers.machine import run
-from helpers.project import render, venv_env
+from tooling.machine import run
+from tooling.project import render, venv_env
 
 
 @pytest.mark.parametrize("database", DATABASES)

@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from helpers.live_api import count_rows, delete_users, service_env, unique
-from helpers.machine import run
-from helpers.project import render, venv_env
-from helpers.services import gunicorn
+from tooling.accounts import count_rows, delete_users, unique
+from tooling.machine import run
+from tooling.project import render, venv_env
+from tooling.served import gunicorn, relaxed_env
 
 # Prints every route of the URL configuration, admin's own pages folded into admin/, with the
 # methods its view declares: a ViewSet's actions, or the handlers a class-based view defines
@@ -145,7 +145,8 @@ def test_walkthrough_works_as_written(served_project, tmp_path):
     names = {True: unique("walker-tty"), False: unique("walker-script")}
     outputs = {}
     try:
-        with gunicorn(project, service_env(env)) as base:
+        with gunicorn(project, relaxed_env(env)) as served:
+            base = served.base
             port = base.rsplit(":", 1)[1]
             for terminal, name in names.items():
                 steps = tmp_path / f"walkthrough-{name}.sh"

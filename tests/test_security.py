@@ -20,21 +20,13 @@ import jwt
 import pytest
 import requests
 
-from helpers.live_api import (
-    RESOURCES,
-    assert_json_error,
-    bearer,
-    count_rows,
-    detail,
-    django_shell,
-    gunicorn_master,
-    login,
-    read_dotenv,
-    temporary_users,
-    wait_for_workers,
-)
-from helpers.machine import run
-from helpers.services import gunicorn
+from helpers.answers import assert_json_error
+from tooling.accounts import bearer, count_rows, login, temporary_users
+from tooling.constants import RESOURCES, detail
+from tooling.machine import run
+from tooling.processes import gunicorn_master, wait_for_workers
+from tooling.project import django_shell, read_dotenv
+from tooling.served import gunicorn
 
 pytestmark = pytest.mark.gunicorn
 
@@ -372,7 +364,8 @@ def test_password_guessing_is_throttled_across_workers(served_project, make_user
     log_options = ["--access-logfile", str(access_log), "--access-logformat", "%(p)s %(s)s %(U)s"]
     login_url = "/api/token/"
     try:
-        with gunicorn(project, limited, "--workers", "3", *log_options) as base:
+        with gunicorn(project, limited, "--workers", "3", *log_options) as served:
+            base = served.base
             wait_for_workers(gunicorn_master(base), 3)
             statuses = []
             for attempt in range(10):

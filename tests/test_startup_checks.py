@@ -12,7 +12,7 @@ import time
 import pytest
 import requests
 
-from helpers.machine import free_port, run
+from tooling.machine import free_port, run
 
 pytestmark = pytest.mark.gunicorn
 

@@ -12,8 +12,8 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import requests
 
-from helpers.accounts import create_superuser, session_login
-from helpers.services import gunicorn
+from tooling.accounts import create_superuser, session_login
+from tooling.served import gunicorn
 
 RESOURCE_LIST = "/api/v1/things/"  # served_project renders the default resource, `thing`
 STATIC = "/static/"
@@ -65,7 +65,8 @@ def site(served_project):
     """(base URL, username, password): the project under Gunicorn, with a superuser."""
     _, project, env = served_project
     password = create_superuser(project, env, "static-checker")
-    with gunicorn(project, env) as base:
+    with gunicorn(project, env) as served:
+        base = served.base
         yield base, "static-checker", password
 
 

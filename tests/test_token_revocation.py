@@ -16,18 +16,10 @@ import jwt
 import pytest
 import requests
 
-from helpers.accounts import create_superuser, session_login
-from helpers.live_api import (
-    RESOURCES,
-    Service,
-    bearer,
-    login,
-    read_dotenv,
-    service_env,
-    temporary_users,
-    unique,
-)
-from helpers.services import gunicorn
+from tooling.accounts import bearer, create_superuser, login, session_login, temporary_users, unique
+from tooling.constants import RESOURCES
+from tooling.project import read_dotenv
+from tooling.served import gunicorn, relaxed_env
 
 pytestmark = pytest.mark.gunicorn
 
@@ -42,9 +34,10 @@ MAX_LIFETIME = 30 * DAY  # JWT_REFRESH_TOKEN_MAX_DAYS' default
 @pytest.fixture(scope="module")
 def service(served_project):
     database, project, env = served_project
-    env = service_env(env)
-    with gunicorn(project, env, "--workers", str(WORKERS)) as base:
-        yield Service(database, project, env, base)
+    env = relaxed_env(env)
+    with gunicorn(project, env, "--workers", str(WORKERS)) as served:
+        served.database = database
+        yield served
 
 
 @pytest.fixture

@@ -19,10 +19,11 @@ import pytest
 import yaml
 
 from conftest import DATABASES
-from helpers.containers import STANDIN_PYTHON_IMAGE, TEST_LABEL, require_engine
-from helpers.machine import require, run
-from helpers.project import TEMPLATE, render, venv_env
 from helpers.workflow import WorkflowError, run_job
+from tooling.constants import STANDIN_PYTHON_IMAGE, TEMPLATE, TEST_LABEL
+from tooling.docker import require_engine
+from tooling.machine import require, run
+from tooling.project import render, venv_env
 
 TEMPLATE_WORKFLOW = TEMPLATE / ".github/workflows/ci.yml"
 VARIANTS = json.loads((TEMPLATE / "tests/variants.json").read_text())

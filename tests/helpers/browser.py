@@ -16,7 +16,7 @@ from pathlib import Path
 import requests
 import websocket
 
-from .machine import stop
+from tooling.machine import stop
 
 # As root in a sandbox without a GPU; the last four keep Chromium from calling home, which
 # this closed network answers by refusing the connections.

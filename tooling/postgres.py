@@ -1,17 +1,15 @@
-"""Real services for the tests: a throwaway PostgreSQL cluster and Gunicorn."""
+"""A throwaway PostgreSQL cluster of its own: plain, or TLS-only as hosted databases are."""
 
-import contextlib
 import glob
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-import requests
-
-from .machine import free_port, require, run, stop
+from .constants import postgres_url
+from .errors import MissingTool
+from .machine import free_port, run
 
 
 def postgres_bin(name):
@@ -20,7 +18,7 @@ def postgres_bin(name):
         iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))), None
     )
     if not found:
-        require(name)
+        raise MissingTool(f"{name} is missing: install Debian's postgresql package")
     return found
 
 
@@ -32,9 +30,12 @@ class PostgresCluster:
     connections alone, so a plain one is refused. settings adds server settings, such as
     {"log_connections": "on"}. A TLS cluster may also listen on another address of this
     machine, for containers (listen_also, accepting clients from client_networks).
+    `launch` wraps the command that starts the server, such as ["taskset", "-c", "1"]: the
+    postmaster and every backend it forks run under it. A context manager, or start()/stop().
     """
 
-    def __init__(self, tls=False, settings=None, listen_also=None, client_networks=()):
+    def __init__(self, tls=False, settings=None, listen_also=None, client_networks=(), launch=()):
+        self.launch = list(launch)
         self.port = free_port()
         self.listen_also = listen_also
         self.client_networks = ["127.0.0.1/32", *client_networks]
@@ -64,7 +65,7 @@ class PostgresCluster:
         options = f"-p {self.port} -k {self.folder} " + " ".join(
             f"-c {name}={value}" for name, value in settings.items()
         )
-        self.server("pg_ctl", "-D", data, "-o", options, "-l", self.log, "-w", "start")
+        self.server("pg_ctl", "-D", data, "-o", options, "-l", self.log, "-w", "start", launch=True)
 
     def halt(self):
         """Stop the server as an outage would, ending every connection; the data stays."""
@@ -99,9 +100,26 @@ class PostgresCluster:
         self.server("pg_ctl", "-D", self.folder / "data", "-m", "immediate", "stop", check=False)
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def server(self, program, *args, check=True):
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def server(self, program, *args, check=True, launch=False):
         path = postgres_bin(program) if program in ("initdb", "pg_ctl") else program
-        return run([*self.as_owner, path, *args], check=check)
+        wrapper = self.launch if launch else []
+        return run([*wrapper, *self.as_owner, path, *args], check=check)
+
+    def pid(self):
+        """The postmaster's PID."""
+        return int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
+
+    def sessions(self, database):
+        """Connections ever opened to a database (pg_stat_database, PostgreSQL 14 and later)."""
+        time.sleep(1)  # a backend reports its statistics within a second
+        sql = f"SELECT sessions FROM pg_stat_database WHERE datname = '{database}'"
+        return int(self.psql(sql))
 
     def psql(self, sql, database="postgres"):
         """Run one statement as the superuser (over TLS when the cluster serves only that);
@@ -112,7 +130,7 @@ class PostgresCluster:
 
     def create_database(self, name):
         self.psql(f'CREATE DATABASE "{name}"')
-        return f"postgres://postgres:unused@127.0.0.1:{self.port}/{name}"
+        return postgres_url(self.port, name)
 
 
 def make_ca(key, certificate):
@@ -121,38 +139,3 @@ def make_ca(key, certificate):
         *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
         *("-keyout", key, "-out", certificate, "-subj", f"/CN=test CA {certificate.stem}"),
     ]
-
-
-@contextlib.contextmanager
-def gunicorn(project, env, *args, timeout=60):
-    """Serve a rendered project with Gunicorn and its own gunicorn.conf.py; yields the base URL."""
-    port = free_port()
-    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (read only if Gunicorn fails to start)
-    process = subprocess.Popen(
-        ["gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", *args],
-        cwd=project,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, so that stop() can end the workers too
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(base, process, log, timeout)
-        yield base
-    finally:
-        stop(process)
-
-
-def wait_until_healthy(base, process, log, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"gunicorn exited {process.returncode}:\n{log.read()[-4000:]}")
-        # Not listening yet, or a first answer slowed by imports and a busy machine: ask again.
-        with contextlib.suppress(requests.ConnectionError, requests.Timeout):
-            if requests.get(f"{base}/healthz/", timeout=2).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"{base}/healthz/ did not answer 200 within {timeout} s")

@@ -1,4 +1,5 @@
-"""What a test needs from the machine: a tool on PATH, a free port, a command that must work."""
+"""What the tooling needs from the machine: a tool on PATH, a free port, a command that must
+work, and a process group stopped for good."""
 
 import contextlib
 import os
@@ -7,7 +8,7 @@ import signal
 import socket
 import subprocess
 
-import pytest
+from .errors import CommandFailed, MissingTool
 
 
 def is_ci(value):
@@ -19,13 +20,10 @@ IN_CI = is_ci(os.environ.get("CI", ""))
 
 
 def require(*tools):
-    """Skip a test whose tools are missing on a laptop; in CI a missing tool is a failure."""
+    """Raise MissingTool unless every tool is on PATH."""
     missing = [tool for tool in tools if not shutil.which(tool)]
     if missing:
-        message = f"needs {', '.join(missing)} (.ci/setup-machine installs them)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        raise MissingTool(f"needs {', '.join(missing)} (.ci/setup-machine installs them)")
 
 
 def free_port():
@@ -35,7 +33,7 @@ def free_port():
 
 
 def run(command, cwd=None, env=None, timeout=600, check=True):
-    """Run a command, returning its output; on failure, the error shows what it printed."""
+    """Run a command, returning the CompletedProcess; CommandFailed shows what it printed."""
     result = subprocess.run(
         command,
         cwd=cwd,
@@ -45,7 +43,7 @@ def run(command, cwd=None, env=None, timeout=600, check=True):
         timeout=timeout,
     )
     if check and result.returncode != 0:
-        pytest.fail(
+        raise CommandFailed(
             f"{' '.join(map(str, command))} exited {result.returncode}\n"
             f"--- stdout\n{result.stdout[-4000:]}\n--- stderr\n{result.stderr[-4000:]}"
         )
@@ -57,7 +55,7 @@ def stop(process, grace=10):
 
     SIGTERM first, so that Gunicorn and the like shut down cleanly; whatever is still running
     after `grace` seconds (a worker busy with a request, a child that ignores SIGTERM) gets
-    SIGKILL, the whole process group at once, so that nothing outlives the test.
+    SIGKILL, the whole process group at once, so that nothing outlives the run.
     """
     if process.poll() is None:
         process.terminate()

@@ -1,4 +1,4 @@
-"""Docker for the tests: the engine, the local stand-in base images, builds and compose stacks.
+"""Docker: the engine, image builds on the local stand-in base images, compose stacks.
 
 No image registry is reachable here, so builds start from stand-ins that
 tests/standin_images/build.sh makes (run by .ci/setup-machine). Only the classic builder
@@ -12,49 +12,30 @@ import shutil
 import subprocess
 import time
 
-import pytest
 import requests
 
-from .machine import IN_CI, run
-
-STANDIN_PYTHON_IMAGE = os.environ.get("STANDIN_PYTHON_IMAGE", "drf-auth-template/python:3.11-slim")
-STANDIN_POSTGRES_IMAGE = os.environ.get("STANDIN_POSTGRES_IMAGE", "drf-auth-template/postgres:15")
-STANDIN_NGINX_IMAGE = os.environ.get("STANDIN_NGINX_IMAGE", "drf-auth-template/nginx:1.22")
-# The compose files' image variables, pointed at the stand-ins (the files name official images).
-STANDIN_IMAGES = {
-    "PYTHON_IMAGE": STANDIN_PYTHON_IMAGE,
-    "POSTGRES_IMAGE": STANDIN_POSTGRES_IMAGE,
-    "PROXY_IMAGE": STANDIN_NGINX_IMAGE,
-}
-# On the images the tests build, so that those they replace can be found and removed.
-TEST_LABEL = "drf-auth-template.test-image"
-# Variables of the machine that would leak into the compose file's ${...} substitutions.
-LEAKY_PREFIXES = (
-    "DJANGO_",
-    "POSTGRES_",
-    "COMPOSE_",
-    "WEB_",
-    "DATABASE_URL",
-    "PYTHON_IMAGE",
-    "PROXY_",
+from .constants import (
+    LEAKY_PREFIXES,
+    STANDIN_IMAGES,
+    STANDIN_NGINX_IMAGE,
+    STANDIN_POSTGRES_IMAGE,
+    STANDIN_PYTHON_IMAGE,
+    TEST_LABEL,
 )
-
-
-def skip_or_fail(message):
-    """As helpers.machine.require: skip on a laptop, fail in CI."""
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
+from .errors import MissingTool, NotReady
+from .machine import require, run
 
 
 def require_engine():
-    """A running engine and the stand-in base images, built by .ci/setup-machine."""
+    """docker and docker-compose, a running engine and the stand-in base images, which
+    .ci/setup-machine installs, starts and builds; MissingTool otherwise."""
+    require("docker", "docker-compose")
     info = run(["docker", "info"], check=False, timeout=30)
     if info.returncode != 0:
-        skip_or_fail(f"the Docker engine is not running: {info.stderr.strip()[-300:]}")
+        raise MissingTool(f"the Docker engine is not running: {info.stderr.strip()[-300:]}")
     for image in (STANDIN_PYTHON_IMAGE, STANDIN_POSTGRES_IMAGE, STANDIN_NGINX_IMAGE):
         if not image_exists(image):
-            skip_or_fail(f"no image {image}: run tests/standin_images/build.sh")
+            raise MissingTool(f"no image {image}: run tests/standin_images/build.sh")
 
 
 def docker_env(**extra):
@@ -167,7 +148,8 @@ class Compose:
     def wait_until_healthy(self, service, url, timeout=180):
         """Until every replica of the service is healthy and `url` answers 200."""
         containers = self.containers(service)
-        assert containers, f"no {service} container:\n{self.logs()}"
+        if not containers:
+            raise NotReady(f"no {service} container:\n{self.logs()}")
         for container in containers:
             wait_until_healthy(container, url, self.logs, timeout)
 
@@ -187,17 +169,17 @@ def health(container):
 
 
 def wait_for_health(container, status, timeout):
-    """Seconds until Docker's health check reports `status`; fails after `timeout`."""
+    """Seconds until Docker's health check reports `status`; NotReady after `timeout`."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         if health(container) == status:
             return time.monotonic() - started
         time.sleep(0.5)
-    pytest.fail(f"{container} not {status} within {timeout} s: {health(container)}")
+    raise NotReady(f"{container} not {status} within {timeout} s: {health(container)}")
 
 
 def wait_until_healthy(container, url, logs, timeout=180):
-    """Until Docker's health check says healthy and `url` answers 200; fails on a crash.
+    """Until Docker's health check says healthy and `url` answers 200; NotReady on a crash.
 
     logs() gives what to show when it fails.
     """
@@ -208,7 +190,7 @@ def wait_until_healthy(container, url, logs, timeout=180):
         state, restarts = found["State"], found["RestartCount"]
         health = (state.get("Health") or {}).get("Status")
         if state["Status"] in ("exited", "dead") or health == "unhealthy" or restarts:
-            pytest.fail(
+            raise NotReady(
                 f"{found['Name']} is {state['Status']}, health {health}, restarts {restarts}:\n"
                 f"{logs()}"
             )
@@ -218,4 +200,4 @@ def wait_until_healthy(container, url, logs, timeout=180):
         if answered and health == "healthy":
             return
         time.sleep(0.5)
-    pytest.fail(f"{container} not healthy within {timeout} s (answered: {answered}):\n{logs()}")
+    raise NotReady(f"{container} not healthy within {timeout} s (answered: {answered}):\n{logs()}")

@@ -1,0 +1,18 @@
+"""The template's own tooling, shared by the tests and the bench, free of pytest.
+
+Each module holds one subject; a failure is an ordinary exception from `errors`, and only the
+tests turn it into a failed test (tests/conftest.py) or the bench into its exit line.
+
+| module | what it does |
+| --- | --- |
+| `constants` | paths, databases, routes, secret names, stand-in images: each defined once |
+| `errors` | the exceptions the tooling raises |
+| `machine` | commands, tools on PATH, free ports, stopping process groups |
+| `processes` | /proc: a process's children, CPU time and memory; Gunicorn's master and workers |
+| `project` | rendering the template, the rendered projects' cached virtualenv, `.env` |
+| `served` | a rendered project served over HTTP (`ServedProject`), and waiting for health |
+| `postgres` | a throwaway PostgreSQL cluster, plain or TLS-only |
+| `accounts` | users, tokens and session logins of a served project |
+| `docker` | the Docker engine, image builds on stand-in bases, compose stacks |
+| `stack` | the API of a running compose stack, through the one port it publishes |
+"""

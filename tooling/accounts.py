@@ -1,0 +1,100 @@
+"""Users of a rendered project, their tokens, and signing in to its browsable API as a person
+does."""
+
+import contextlib
+import uuid
+
+import requests
+
+from .constants import PASSWORD, TOKEN
+from .errors import UnexpectedAnswer
+from .project import django_shell, manage
+
+
+def unique(name):
+    """A username no other test on the same database uses."""
+    return f"{name}-{uuid.uuid4().hex[:8]}"
+
+
+def create_users(project, env, *usernames, password=PASSWORD):
+    django_shell(
+        project,
+        env,
+        "from django.contrib.auth import get_user_model\n"
+        f"for name in {list(usernames)!r}:\n"
+        f"    get_user_model().objects.create_user(name, password={password!r})\n",
+    )
+
+
+def delete_users(project, env, *usernames):
+    """Delete these users, and with them everything they own."""
+    django_shell(
+        project,
+        env,
+        "from django.contrib.auth import get_user_model\n"
+        f"get_user_model().objects.filter(username__in={list(usernames)!r}).delete()\n",
+    )
+
+
+@contextlib.contextmanager
+def temporary_users(project, env, *names, password=PASSWORD):
+    """Users (named `name-<random>`) for the length of a block, then deleted with everything
+    they own: other tests share the project's database and count its rows."""
+    usernames = [unique(name) for name in names]
+    create_users(project, env, *usernames, password=password)
+    try:
+        yield usernames
+    finally:
+        delete_users(project, env, *usernames)
+
+
+def count_rows(project, env, owner=None):
+    """How many resources (the default `thing`) the database holds, of one owner or of all."""
+    where = f".filter(owner__username={owner!r})" if owner else ""
+    code = (
+        "from django.apps import apps\n"
+        f"print(apps.get_model('things', 'Thing').objects{where}.count())\n"
+    )
+    return int(django_shell(project, env, code).split()[-1])
+
+
+def create_superuser(project, env, username):
+    """`createsuperuser --noinput` in the project; returns the password it was given."""
+    password = f"{username}-Pa55word"
+    environment = {
+        **env,
+        "DJANGO_SUPERUSER_PASSWORD": password,
+        "DJANGO_SUPERUSER_EMAIL": f"{username}@example.com",
+    }
+    manage(project, environment, "createsuperuser", "--noinput", "--username", username)
+    return password
+
+
+def login(session, base, username, password=PASSWORD):
+    """The access and refresh tokens of a user, from POST /api/token/."""
+    credentials = {"username": username, "password": password}
+    response = session.post(f"{base}{TOKEN}", json=credentials, timeout=30)
+    if response.status_code != 200:
+        raise UnexpectedAnswer(f"login of {username}: {response.status_code} {response.text}")
+    return response.json()
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def session_login(base, username, password):
+    """A requests.Session signed in through /api-auth/login/, CSRF token and all."""
+    session = requests.Session()
+    form_url = f"{base}/api-auth/login/"
+    session.get(form_url, timeout=10).raise_for_status()
+    form = {
+        "username": username,
+        "password": password,
+        "csrfmiddlewaretoken": session.cookies["csrftoken"],
+    }
+    answer = session.post(form_url, data=form, headers={"Referer": form_url}, timeout=10)
+    # Django's LoginView redirects on success and shows the form again on failure.
+    if not (answer.history and answer.history[0].status_code == 302):
+        raise UnexpectedAnswer(f"session login of {username} failed:\n{answer.text[-2000:]}")
+    return session

@@ -1,0 +1,80 @@
+"""Rendering the template, the virtualenv its projects run in, and their `.env`."""
+
+import hashlib
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from cookiecutter.main import cookiecutter
+
+from .constants import CACHE, TEMPLATE
+from .machine import run
+
+
+def render(output_dir, template=TEMPLATE, **answers):
+    """Render the template without prompts; returns the project folder."""
+    return Path(
+        cookiecutter(
+            str(template), no_input=True, output_dir=str(output_dir), extra_context=answers
+        )
+    )
+
+
+def cached_venv(requirements, install):
+    """A virtualenv with `pip install -r install`, kept between runs under the hash of the
+    requirement files (a changed pin makes a new one)."""
+    digest = hashlib.sha256(b"".join(Path(path).read_bytes() for path in requirements))
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    venv = CACHE / f"venv-{version}-{digest.hexdigest()[:12]}"
+    if not (venv / "complete").exists():
+        shutil.rmtree(venv, ignore_errors=True)
+        run([sys.executable, "-m", "venv", venv])
+        run([venv / "bin/pip", "install", "-q", "-r", install])
+        (venv / "complete").touch()
+    return venv
+
+
+def project_venv(scratch, template=TEMPLATE):
+    """The virtualenv of the rendered projects, shared by the tests and the bench.
+
+    The PostgreSQL variant's requirements are a superset of SQLite's, so one venv serves both.
+    """
+    reference = render(Path(scratch) / "venv-reference", template, database="postgres")
+    requirements = [reference / "requirements.txt", reference / "requirements-dev.txt"]
+    return cached_venv(requirements, requirements[1])
+
+
+def venv_env(venv, **extra):
+    """The environment of a command run in a rendered project with its venv active, free of
+    the caller's own Django settings."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL"))
+    }
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env['PATH']}"
+    env["VIRTUAL_ENV"] = str(venv)
+    env.update({key: str(value) for key, value in extra.items()})
+    return env
+
+
+def manage(project, env, *args, check=True, timeout=600):
+    """`python manage.py ...` in the project; the CompletedProcess."""
+    command = ["python", "manage.py", *map(str, args)]
+    return run(command, cwd=project, env=env, check=check, timeout=timeout)
+
+
+def django_shell(project, env, code):
+    """Run Python inside the project (`manage.py shell -c`); returns what it printed."""
+    return manage(project, env, "shell", "-c", code).stdout
+
+
+def read_dotenv(project):
+    """The variables of the .env file that the template's hook wrote."""
+    values = {}
+    for line in (Path(project) / ".env").read_text().splitlines():
+        if line and not line.startswith("#") and "=" in line:
+            name, value = line.split("=", 1)
+            values[name.strip()] = value.strip()
+    return values
