@@ -10,12 +10,11 @@ from ci_plugin import (  # noqa: F401
 )
 
 from tooling.accounts import temporary_users
+from tooling.constants import DATABASES
 from tooling.machine import run
 from tooling.postgres import PostgresCluster
 from tooling.project import project_venv, render, venv_env
 from tooling.served import gunicorn, relaxed_env
-
-DATABASES = ["sqlite", "postgres"]
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import DATABASES
+from tooling.constants import DATABASES
 from tooling.machine import run
 from tooling.project import render, venv_env
 

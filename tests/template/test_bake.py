@@ -4,7 +4,6 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -13,7 +12,7 @@ from tooling.machine import run
 from tooling.project import venv_env
 
 # One list for these tests and the bake matrix of .github/workflows/ci.yml, which reads it too.
-VARIANTS = json.loads((Path(__file__).parent / "variants.json").read_text())
+VARIANTS = json.loads((TEMPLATE / "tests/variants.json").read_text())
 COMMON_FILES = [
     "README.md", "manage.py", "gunicorn.conf.py", "Dockerfile", "docker-compose.yml",
     ".dockerignore", ".gitignore", ".env", ".env.example", "requirements.txt",

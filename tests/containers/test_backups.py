@@ -12,8 +12,7 @@ import time
 
 import pytest
 
-from conftest import DATABASES
-from tooling.constants import PASSWORD
+from tooling.constants import DATABASES, PASSWORD
 from tooling.docker import require_engine
 from tooling.machine import require
 from tooling.project import render

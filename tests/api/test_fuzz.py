@@ -20,7 +20,7 @@ from tooling.served import gunicorn, relaxed_env
 
 pytestmark = pytest.mark.gunicorn
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 # Up to this many generated cases per operation and phase; the run takes about 40 s
 # (the account routes hash passwords, on purpose slowly).
 MAX_EXAMPLES = 25

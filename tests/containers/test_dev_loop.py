@@ -22,8 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import DATABASES
-from tooling.constants import STANDIN_IMAGES, STANDIN_PYTHON_IMAGE
+from tooling.constants import DATABASES, STANDIN_IMAGES, STANDIN_PYTHON_IMAGE
 from tooling.docker import Compose, build_image, docker_env, require_engine
 from tooling.machine import free_port, require, run
 from tooling.project import render

@@ -14,7 +14,7 @@ import pytest
 import requests
 import yaml
 
-from conftest import DATABASES
+from tooling.constants import DATABASES
 from tooling.machine import run
 from tooling.project import render, venv_env
 from tooling.served import serve

@@ -18,9 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import DATABASES
 from helpers.workflow import WorkflowError, run_job
-from tooling.constants import STANDIN_PYTHON_IMAGE, TEMPLATE, TEST_LABEL
+from tooling.constants import DATABASES, STANDIN_PYTHON_IMAGE, TEMPLATE, TEST_LABEL
 from tooling.docker import require_engine
 from tooling.machine import require, run
 from tooling.project import render, venv_env

@@ -26,9 +26,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import DATABASES
 from helpers.slow_clients import headers_only, slow_clients, still_waiting
-from tooling.constants import STANDIN_PYTHON_IMAGE
+from tooling.constants import DATABASES, STANDIN_PYTHON_IMAGE
 from tooling.docker import (
     Compose,
     build_image,
