@@ -1,3 +1,9 @@
+"""Fixtures the test folders share: the rendered projects' venv, one PostgreSQL cluster, a
+rendered and migrated project per database, and that project under Gunicorn for a module.
+
+Everything they call is in tooling/, free of pytest; ci_plugin decides what a missing tool means.
+"""
+
 import pytest
 import requests
 
@@ -8,12 +14,10 @@ from ci_plugin import (  # noqa: F401
     pytest_runtest_setup,
     pytest_sessionfinish,
 )
-
 from tooling.accounts import temporary_users
-from tooling.constants import DATABASES
-from tooling.machine import run
+from tooling.constants import DATABASES, sqlite_url
 from tooling.postgres import PostgresCluster
-from tooling.project import project_venv, render, venv_env
+from tooling.project import RenderedProject, project_venv, render, venv_env
 from tooling.served import gunicorn, relaxed_env
 
 
@@ -25,9 +29,9 @@ def venv(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def postgres():
-    cluster = PostgresCluster().start()
-    yield cluster
-    cluster.stop()
+    """One throwaway PostgreSQL cluster for the session; each project gets a database in it."""
+    with PostgresCluster() as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +41,7 @@ def database_url(postgres):
 
     def database_url(database, project):
         if database == "sqlite":
-            return f"sqlite:///{project / 'db.sqlite3'}"
+            return sqlite_url(project / "db.sqlite3")
         return postgres.create_database(f"{project.name}_{next(created)}")
 
     return database_url
@@ -49,28 +53,26 @@ def served_project(request, tmp_path_factory, venv):
     database = request.param
     project = render(tmp_path_factory.mktemp(database), database=database)
     url = request.getfixturevalue("database_url")(database, project)
-    env = venv_env(venv, DATABASE_URL=url)
-    run(["python", "manage.py", "migrate", "--noinput"], cwd=project, env=env)
-    run(["python", "manage.py", "collectstatic", "--noinput"], cwd=project, env=env)
-    return database, project, env
+    rendered = RenderedProject(database, project, venv_env(venv, DATABASE_URL=url))
+    rendered.manage("migrate", "--noinput")
+    rendered.manage("collectstatic", "--noinput")
+    return rendered
 
 
 @pytest.fixture
 def username(served_project, request):
     """A user of the test's own, named after its module; it goes afterwards, with all it wrote."""
-    _, project, env = served_project
     name = request.module.__name__.removeprefix("test_")
-    with temporary_users(project, env, name) as (username,):
+    with temporary_users(served_project.project, served_project.env, name) as (username,):
         yield username
 
 
 @pytest.fixture(scope="module")
 def service(served_project):
     """The served project under Gunicorn (2 workers) for one test module, throttles relaxed."""
-    database, project, env = served_project
-    env = relaxed_env(env)
-    with gunicorn(project, env, "--workers", "2") as served:
-        served.database = database
+    env = relaxed_env(served_project.env)
+    with gunicorn(served_project.project, env, "--workers", "2") as served:
+        served.database = served_project.database
         yield served
 
 

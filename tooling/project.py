@@ -5,6 +5,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 from cookiecutter.main import cookiecutter
 
@@ -78,3 +79,17 @@ def read_dotenv(project):
             name, value = line.split("=", 1)
             values[name.strip()] = value.strip()
     return values
+
+
+class RenderedProject(NamedTuple):
+    """A rendered project on one database, migrated, with the env its commands run in."""
+
+    database: str
+    project: Path
+    env: dict
+
+    def manage(self, *args, check=True):
+        return manage(self.project, self.env, *args, check=check)
+
+    def shell(self, code):
+        return django_shell(self.project, self.env, code)

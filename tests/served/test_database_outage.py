@@ -21,9 +21,8 @@ pytestmark = pytest.mark.gunicorn
 @pytest.fixture(scope="module")
 def cluster():
     """A cluster of this module's own: stopping it must not break other tests' databases."""
-    cluster = PostgresCluster().start()
-    yield cluster
-    cluster.stop()
+    with PostgresCluster() as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="module")

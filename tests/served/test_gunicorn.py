@@ -4,12 +4,11 @@ import ast
 import json
 import os
 import re
-import subprocess
-import time
 
 import pytest
 
 from tooling.machine import run
+from tooling.processes import wait_for_workers
 from tooling.project import render, venv_env
 from tooling.served import gunicorn
 
@@ -108,30 +107,12 @@ def test_a_misspelt_gunicorn_setting_is_caught(project):
     ]
 
 
-def worker_pids(master_port):
-    """The worker processes of the Gunicorn listening on a port: children of its master."""
-    master = subprocess.run(
-        ["pgrep", "-f", f"127.0.0.1:{master_port}"], capture_output=True, text=True
-    )
-    pids = master.stdout.split()
-    children = subprocess.run(["pgrep", "-P", pids[0]], capture_output=True, text=True)
-    return children.stdout.split()
-
-
-def wait_for_workers(port, expected, timeout=30):
-    deadline = time.monotonic() + timeout
-    while len(worker_pids(port)) != expected and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return len(worker_pids(port))
-
-
 @pytest.mark.gunicorn
 def test_worker_count_from_the_prompt_and_web_concurrency(project):
     folder, workers, env = project
     run(["python", "manage.py", "migrate", "--noinput"], cwd=folder, env=env)
+    # The master is the process gunicorn() started; the workers are its children.
     with gunicorn(folder, env) as served:
-        base = served.base
-        assert wait_for_workers(base.rsplit(":", 1)[1], workers) == workers
+        assert len(wait_for_workers(served.process.pid, workers)) == workers
     with gunicorn(folder, {**env, "WEB_CONCURRENCY": "3"}) as served:
-        base = served.base
-        assert wait_for_workers(base.rsplit(":", 1)[1], 3) == 3
+        assert len(wait_for_workers(served.process.pid, 3)) == 3

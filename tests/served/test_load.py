@@ -20,7 +20,7 @@ import requests
 
 from tooling.accounts import bearer, count_rows, login
 from tooling.constants import RESOURCES
-from tooling.processes import gunicorn_master, wait_for_workers
+from tooling.processes import wait_for_workers
 from tooling.served import gunicorn, relaxed_env
 
 pytestmark = pytest.mark.gunicorn
@@ -62,7 +62,7 @@ def test_concurrent_writers_and_readers_lose_nothing(served_project, username, t
     log_options = ["--error-logfile", str(error_log), "--capture-output"]
     with gunicorn(project, relaxed_env(env), "--workers", str(WORKERS), *log_options) as served:
         base = served.base
-        wait_for_workers(gunicorn_master(base), WORKERS)
+        wait_for_workers(served.process.pid, WORKERS)
         client = Client(base, login(requests.Session(), base, username)["access"])
         read_counts = [Counter() for _ in range(READERS)]  # one per thread: no lost counts
         writing = threading.Event()
@@ -134,7 +134,7 @@ def test_a_killed_worker_costs_only_its_own_request(served_project, username):
     posts, clients, kill_after = 800, 16, 200
     with gunicorn(project, relaxed_env(env), "--workers", str(WORKERS)) as served:
         base = served.base
-        master = gunicorn_master(base)
+        master = served.process.pid
         workers = wait_for_workers(master, WORKERS)
         access = login(requests.Session(), base, username)["access"]
         client = Client(base, access)
