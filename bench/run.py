@@ -24,7 +24,8 @@ From the repository's root (the bench is a package beside tooling/, which it imp
     .venv/bin/python -m bench [--seconds 5] [--rounds 3] [--connections 8] [--database sqlite]
 
 A failure ends the run with one line `bench: FAILED: <why>` (then the output it concerns) and
-exit status 1: a failed command, a server that never answered, a wrk run with a failed answer.
+exit status 1: a render the template refuses, a failed command, a server that never answered, a
+wrk run with a failed answer.
 """
 
 import argparse
@@ -37,6 +38,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from cookiecutter.exceptions import CookiecutterException
 
 from tooling.constants import DATABASES, TEMPLATE
 from tooling.errors import ToolingError
@@ -205,3 +208,6 @@ def main():
         measure_and_report()
     except (BenchError, ToolingError) as error:
         sys.exit(f"bench: FAILED: {error}")
+    except CookiecutterException as error:
+        # A render the template's hooks refused: they printed why just above.
+        sys.exit(f"bench: FAILED: the template did not render: {error}")
