@@ -1,7 +1,8 @@
 """What every part of the bench shares: its own error and its log line.
 
 Commands, processes, virtualenvs, servers and clusters come from tooling/, which raises
-tooling.errors.ToolingError; `python -m bench` prints either error as its last line and exits 1.
+tooling.errors.ToolingError; `python -m bench` ends on either with one `bench: FAILED:` line
+and exit status 1.
 """
 
 
