@@ -22,9 +22,10 @@ test: lint
 # Serve both variants under Gunicorn and runserver, beside the hand-written DRF project and a
 # bare Django view (bench/projects/), load them with wrk and print requests/s, latency, memory,
 # container start and their ratios, each target met or not (about 8 minutes; see
-# bench/run.py --help: BENCH_SECONDS, BENCH_ROUNDS and BENCH_CONNECTIONS tune it).
+# `.venv/bin/python -m bench --help`: BENCH_SECONDS, BENCH_ROUNDS and BENCH_CONNECTIONS tune it).
+# A package run from here, so that it imports tooling/ as the tests do.
 bench: $(VENV)/ready
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench
 
 lint: $(VENV)/ready
 	$(BIN)/ruff check .

@@ -3,9 +3,12 @@ does it stop growing once its caches are warm?"""
 
 import time
 
-from servers import Server
-from support import cached_venv, child_pids, proportional_mb, resident_mb
-from wrk import lua_script, wrk
+from tooling.constants import RESOURCES
+from tooling.processes import child_pids, proportional_mb, resident_mb
+from tooling.project import cached_venv
+from tooling.served import serve
+
+from .wrk import lua_script, wrk
 
 
 def memory_per_worker(bench, rendered, requests=50_000):
@@ -18,20 +21,21 @@ def memory_per_worker(bench, rendered, requests=50_000):
     # instance requests and pygments), which a deployed worker does not carry.
     requirements = rendered.folder / "requirements.txt"
     env = rendered.environment(cached_venv([requirements], requirements), rendered.database_url)
-    server = Server(command, rendered.folder, env, bench.folder)
-    sizes, served = {}, 0
-    with server:
+    sizes, served_requests = {}, 0
+    with serve(rendered.folder, env, command) as served:
         time.sleep(2)  # every worker has booted
-        sizes[0] = workers_mb(server)
-        url, token = server.base + "/api/v1/things/", rendered.token()
+        master = served.process.pid
+        sizes[0] = workers_mb(master)
+        url, token = served.url(RESOURCES), rendered.token()
         for checkpoint in (requests // 5, requests):
             # wrk stops after a time, not a count: short runs until the count is reached.
-            while served < checkpoint:
+            while served_requests < checkpoint:
                 script = lua_script(token)
-                served += wrk(bench.anywhere, url, script, bench.args.connections, 5)["requests"]
-            sizes[served] = workers_mb(server)
+                load = wrk(bench.anywhere, url, script, bench.args.connections, 5)
+                served_requests += load["requests"]
+            sizes[served_requests] = workers_mb(master)
     return sizes
 
 
-def workers_mb(server):
-    return [(resident_mb(pid), proportional_mb(pid)) for pid in child_pids(server.pid)]
+def workers_mb(master):
+    return [(resident_mb(pid), proportional_mb(pid)) for pid in child_pids(master)]

@@ -2,7 +2,7 @@
 
 import statistics
 
-from served import LARGE_TABLE, SMALL_TABLE
+from .served import LARGE_TABLE, SMALL_TABLE
 
 MEMORY_LIMIT_MB = 55
 # Growth of the largest worker from 10,000 requests to 50,000 that still counts as none:

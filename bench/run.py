@@ -19,7 +19,13 @@ runserver keeps each connection open and answers every request on it after about
 small write waiting for a delayed ACK), so its requests/s is about connections / 44 ms rather
 than a CPU limit: the ratio to runserver grows with --connections.
 
-    .venv/bin/python bench/run.py [--seconds 5] [--rounds 3] [--connections 8] [--database sqlite]
+From the repository's root (the bench is a package beside tooling/, which it imports):
+
+    .venv/bin/python -m bench [--seconds 5] [--rounds 3] [--connections 8] [--database sqlite]
+
+A failure ends the run with one line `bench: FAILED: <why>` (then the output it concerns) and
+exit status 1: a render the template refuses, a failed command, a server that never answered, a
+wrk run with a failed answer.
 """
 
 import argparse
@@ -33,34 +39,46 @@ import tempfile
 import time
 from pathlib import Path
 
-from cookiecutter.main import cookiecutter
-from memory import memory_per_worker
-from report import report
-from served import Handwritten, Rendered, bare_view
-from servers import Cores
-from startup import container_start
-from support import BenchError, cached_venv, log, run
-from wrk import Figure
+from cookiecutter.exceptions import CookiecutterException
 
-TEMPLATE = Path(__file__).resolve().parents[1]
-DATABASES = ("sqlite", "postgres")
+from tooling.constants import DATABASES, TEMPLATE
+from tooling.errors import ToolingError
+from tooling.machine import run
+from tooling.project import project_venv
+
+from .cores import Cores
+from .memory import memory_per_worker
+from .report import report
+from .served import Handwritten, Rendered, bare_view
+from .startup import container_start
+from .support import BenchError, log
+from .wrk import Figure
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__.split("\n\n")[0],
+        epilog="A failure ends with one line `bench: FAILED: <why>` and exit status 1.",
+    )
 
     def option(name, default, help):
         variable = "BENCH_" + name.upper().replace("-", "_")
         parser.add_argument(
-            f"--{name}", type=int, default=int(os.environ.get(variable, default)), help=help
+            f"--{name}",
+            type=int,
+            default=int(os.environ.get(variable, default)),
+            help=f"{help} (env {variable}, default {default})",
         )
 
-    option("seconds", 5, "length of each wrk run (env BENCH_SECONDS, default 5)")
-    option("rounds", 3, "turns of the compared runs (env BENCH_ROUNDS, default 3)")
-    option("connections", 8, "wrk connections, on one wrk thread (env BENCH_CONNECTIONS)")
-    option("token-seconds", 3, "length of the token-obtain run, slow by design (default 3)")
+    option("seconds", 5, "length of each wrk run")
+    option("rounds", 3, "turns of the compared runs")
+    option("connections", 8, "wrk connections, on one wrk thread")
+    option("token-seconds", 3, "length of the token-obtain run, slow by design")
     option(
-        "memory-requests", 50_000, "list requests before the last memory reading (a fifth: first)"
+        "memory-requests",
+        50_000,
+        "list requests before the last memory reading, the first after a fifth",
     )
     parser.add_argument(
         "--template",
@@ -92,17 +110,8 @@ class Bench:
         self.gunicorn, self.pinned_gunicorn = gunicorn, self.cores.on_web(gunicorn)
         runserver = ["python", "manage.py", "runserver", "--noreload", "127.0.0.1:{port}"]
         self.runserver = runserver
-        reference = cookiecutter(
-            str(args.template),
-            no_input=True,
-            output_dir=str(folder / "venv-reference"),
-            extra_context={"database": "postgres"},  # its requirements are a superset of SQLite's
-        )
-        requirements = [
-            Path(reference) / "requirements.txt",
-            Path(reference) / "requirements-dev.txt",
-        ]
-        self.rendered_venv = cached_venv(requirements, requirements[1])
+        # The venv the tests use too: a first run (or a changed pin) installs it, a minute or two.
+        self.rendered_venv = project_venv(folder, args.template)
 
     def figure(self, name, server, path, **options):
         options = {
@@ -166,7 +175,7 @@ def ensure_wrk():
         run(["apt-get", "install", "-y", "-qq", "wrk"], timeout=300)
 
 
-def main():
+def measure_and_report():
     # A TERM (or a Ctrl-C) unwinds the ExitStack, which stops every server and the cluster.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("bench: stopped"))
     args = parse_args()
@@ -194,8 +203,11 @@ def main():
     log(f"done in {time.monotonic() - started:.0f} s")
 
 
-if __name__ == "__main__":
+def main():
     try:
-        main()
-    except BenchError as error:
+        measure_and_report()
+    except (BenchError, ToolingError) as error:
         sys.exit(f"bench: FAILED: {error}")
+    except CookiecutterException as error:
+        # A render the template's hooks refused: they printed why just above.
+        sys.exit(f"bench: FAILED: the template did not render: {error}")

@@ -5,14 +5,20 @@ each with the figures that wrk loads. The comparison projects are real files und
 import shutil
 from pathlib import Path
 
-from cookiecutter.main import cookiecutter
-from servers import Postgres, Server
-from support import BenchError, cached_venv, expect, log, request, run, venv_env
+import requests
+
+from tooling.accounts import bearer
+from tooling.constants import PASSWORD, RESOURCES, TOKEN, detail, sqlite_url
+from tooling.postgres import PostgresCluster
+from tooling.project import cached_venv, django_shell, manage, render, venv_env
+from tooling.served import serve
+from tooling.stack import Client
+
+from .support import BenchError, log
 
 PROJECTS = Path(__file__).resolve().parent / "projects"
 SEED = (PROJECTS / "seed.py").read_text()
-USERNAME = "bench"
-PASSWORD = "bench-correct-horse"  # noqa: S105 (a throwaway user in a throwaway database)
+USERNAME = "bench"  # the user projects/seed.py makes
 LOGIN = {"username": USERNAME, "password": PASSWORD}
 NEW_ROW = {"name": "made by wrk", "description": "a row the benchmark created"}
 SMALL_TABLE, LARGE_TABLE = 100, 100_000
@@ -31,20 +37,23 @@ class Project:
 
     def __init__(self, folder, env, rows):
         self.folder, self.env = folder, env
-        run(["python", "manage.py", "migrate", "--noinput"], cwd=folder, env=env)
-        self.newest = int(self.shell(SEED, BENCH_ROWS=rows, BENCH_PASSWORD=PASSWORD).split()[-1])
+        manage(folder, env, "migrate", "--noinput")
+        seeding = {**env, "BENCH_ROWS": str(rows), "BENCH_PASSWORD": PASSWORD}
+        self.newest = int(django_shell(folder, seeding, SEED).split()[-1])
 
     def delete_created(self):
-        self.shell(DELETE_CREATED)
-
-    def shell(self, code, **extra):
-        env = {**self.env, **{key: str(value) for key, value in extra.items()}}
-        return run(["python", "manage.py", "shell", "-c", code], cwd=self.folder, env=env)
+        django_shell(self.folder, self.env, DELETE_CREATED)
 
 
-def fresh_token(server, token_path="/api/token/"):
+def fresh_token(served):
     """A new access token of the bench user, as a client would get it."""
-    return expect(200, request(server.base + token_path, body=LOGIN), "token")["access"]
+    return Client(served.base).login(USERNAME)["access"]
+
+
+def first_page(served, path, token):
+    """The rows a list answers with (a paginated list's `results`), checked for a 200."""
+    page = Client(served.base).json("GET", path, 200, token)
+    return page["results"] if isinstance(page, dict) else page
 
 
 class Rendered:
@@ -52,24 +61,19 @@ class Rendered:
     gunicorn.conf.py on 100 rows and on 100,000, runserver, and the floor view."""
 
     def __init__(self, database, bench):
-        self.database, folder = database, bench.folder / database
+        self.database = database
         log(f"{database}: rendering, migrating, seeding {SMALL_TABLE} and {LARGE_TABLE:,} rows")
-        self.folder = Path(
-            cookiecutter(
-                str(bench.args.template),
-                no_input=True,
-                output_dir=str(folder),
-                extra_context={"database": database},
-            )
-        )
+        self.folder = render(bench.folder / database, bench.args.template, database=database)
         self.postgres = None
         if database == "postgres":
-            self.postgres = bench.stack.enter_context(Postgres(bench.cores))
+            self.postgres = PostgresCluster(launch=bench.cores.database_launch)
+            bench.stack.enter_context(self.postgres)
+            log(f"PostgreSQL on port {self.postgres.port}, {bench.cores.describe()}")
             small_url = self.postgres.create_database("bench")
             large_url = self.postgres.create_database("bench_large")
         else:
-            small_url = f"sqlite:///{self.folder / 'db.sqlite3'}"
-            large_url = f"sqlite:///{self.folder / 'large.sqlite3'}"
+            small_url = sqlite_url(self.folder / "db.sqlite3")
+            large_url = sqlite_url(self.folder / "large.sqlite3")
         venv, self.database_url = bench.rendered_venv, small_url
         self.project = Project(self.folder, self.environment(venv, small_url), SMALL_TABLE)
         large = Project(self.folder, self.environment(venv, large_url), LARGE_TABLE)
@@ -85,42 +89,38 @@ class Rendered:
             "runserver": self.serve(bench, bench.runserver, env),
             "floor": self.serve(bench, bench.gunicorn, floor_env),
         }
-        self.server = servers["gunicorn"]
+        self.served = servers["gunicorn"]
         for server in ("gunicorn", "large"):
-            page = expect(
-                200, request(servers[server].base + "/api/v1/things/", self.token()), "list"
-            )
-            if len(page["results"]) != 20:
-                raise BenchError(f"the list page holds {len(page['results'])} rows, not 20")
+            rows = first_page(servers[server], RESOURCES, self.token())
+            if len(rows) != 20:
+                raise BenchError(f"the list page holds {len(rows)} rows, not 20")
 
         def figure(name, server, path, **options):
-            options = {"token": self.token, **options}
+            options = {"token": self.token, "postgres": self.postgres, **options}
             return bench.figure(f"{database} {name}", servers[server], path, **options)
 
-        things = "/api/v1/things/"
-        self.list = figure("list, page of 20 of 100 rows", "gunicorn", things)
-        # The same list, its Gunicorn and wrk kept off the database's core (see servers.Cores).
+        self.list = figure("list, page of 20 of 100 rows", "gunicorn", RESOURCES)
+        # The same list, its Gunicorn and wrk kept off the database's core (see cores.Cores).
         self.list_pinned = figure(
-            "list, web off the database core", "pinned", things, cores=bench.cores
+            "list, web off the database core", "pinned", RESOURCES, cores=bench.cores
         )
-        self.list_large = figure(f"list, page of 20 of {LARGE_TABLE:,}", "large", things)
-        self.runserver = figure("runserver list, 100 rows", "runserver", things)
+        self.list_large = figure(f"list, page of 20 of {LARGE_TABLE:,}", "large", RESOURCES)
+        self.runserver = figure("runserver list, 100 rows", "runserver", RESOURCES)
         self.floor = figure("DRF + JWT view, no work", "floor", "/bench/floor/")
-        self.detail = figure("detail", "gunicorn", f"{things}{self.project.newest}/")
-        self.create = figure("create", "gunicorn", things, body=NEW_ROW)
+        self.detail = figure("detail", "gunicorn", detail(self.project.newest))
+        self.create = figure("create", "gunicorn", RESOURCES, body=NEW_ROW)
         # Each token costs a PBKDF2 hash of a million rounds: few connections, a short run.
         self.obtain = figure(
-            "token obtain", "gunicorn", "/api/token/", token=None, body=LOGIN,
+            "token obtain", "gunicorn", TOKEN, token=None, body=LOGIN,
             seconds=bench.args.token_seconds, connections=2,
         )  # fmt: skip
         self.sessions = 0
 
     def serve(self, bench, command, env):
-        server = Server(command, self.folder, env, bench.folder, self.postgres)
-        return bench.stack.enter_context(server)
+        return bench.stack.enter_context(serve(self.folder, env, command))
 
     def token(self):
-        return fresh_token(self.server)
+        return fresh_token(self.served)
 
     @staticmethod
     def environment(venv, database_url):
@@ -145,8 +145,9 @@ class Rendered:
     def user_check_works(self):
         """After the run: the token of a deactivated user must be refused at once."""
         token = self.token()
-        self.project.shell(DEACTIVATE)
-        return request(self.server.base + "/api/v1/things/", token)[0] == 401
+        django_shell(self.folder, self.project.env, DEACTIVATE)
+        answer = requests.get(self.served.url(RESOURCES), headers=bearer(token), timeout=30)
+        return answer.status_code == 401
 
 
 class Handwritten:
@@ -162,21 +163,23 @@ class Handwritten:
         shutil.copytree(source, folder)
         self.project = project = Project(folder, venv_env(venv), self.ROWS)
         command = ["gunicorn", "handwritten.wsgi", "--workers", "3", "--bind", "127.0.0.1:{port}"]
-        server = Server(command, folder, project.env, bench.folder, ready_path="/admin/login/")
-        self.server = bench.stack.enter_context(server)
-        rows = expect(200, request(server.base + "/api/things/", self.token()), "list")
+        served = serve(folder, project.env, command, ready="/admin/login/")
+        self.served = bench.stack.enter_context(served)
+        rows = first_page(self.served, "/api/things/", self.token())
         if len(rows) != self.ROWS:
             raise BenchError(f"the hand-written list holds {len(rows)} rows, not {self.ROWS}")
 
         def figure(name, path, **options):
-            return bench.figure(f"hand-written {name}", server, path, token=self.token, **options)
+            return bench.figure(
+                f"hand-written {name}", self.served, path, token=self.token, **options
+            )
 
         self.list = figure(f"list, all {self.ROWS} rows", "/api/things/")
         self.detail = figure("detail", f"/api/things/{project.newest}/")
         self.create = figure("create", "/api/things/", body=NEW_ROW)
 
     def token(self):
-        return fresh_token(self.server)
+        return fresh_token(self.served)
 
 
 def bare_view(bench, gunicorn_conf):
@@ -185,6 +188,5 @@ def bare_view(bench, gunicorn_conf):
     shutil.copytree(PROJECTS / "bare", folder)
     shutil.copy(gunicorn_conf, folder / "gunicorn.conf.py")
     command = ["gunicorn", "bare.wsgi", "--bind", "127.0.0.1:{port}"]
-    server = Server(command, folder, venv_env(bench.rendered_venv), bench.folder, ready_path="/")
-    server = bench.stack.enter_context(server)
-    return bench.figure("bare Django view, same Gunicorn", server, "/")
+    served = serve(folder, venv_env(bench.rendered_venv), command, ready="/")
+    return bench.figure("bare Django view, same Gunicorn", bench.stack.enter_context(served), "/")

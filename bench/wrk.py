@@ -11,7 +11,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from support import BenchError, run
+from tooling.errors import CommandFailed
+from tooling.machine import run
+from tooling.processes import cpu_seconds
+
+from .support import BenchError
 
 
 def lua_script(token=None, body=None):
@@ -37,7 +41,7 @@ def wrk(cores, url, script, connections, seconds):
         "--timeout", "10s", "-s", str(script), url,
     ]  # fmt: skip
     try:
-        output = run(cores.on_web(command), timeout=seconds + 60)
+        output = run(cores.on_web(command), timeout=seconds + 60).stdout
     finally:
         script.unlink()
     problems = re.findall(r"Non-2xx or 3xx responses: \d+|Socket errors: .*", output)
@@ -62,31 +66,38 @@ def milliseconds(text):
 
 @dataclass
 class Figure:
-    """One kind of request against one server. `token()` gives a fresh access token for each
-    load (None: no token); `body` makes it a POST."""
+    """One kind of request against one server (a tooling.served.ServedProject). `token()` gives
+    a fresh access token for each load (None: no token); `body` makes it a POST; `postgres`, the
+    cluster the server uses, counts in its CPU time."""
 
     name: str
-    server: object
+    served: object
     path: str
     seconds: int
     connections: int
     cores: object
     token: object = None
     body: dict = None
+    postgres: object = None
     runs: list = field(default_factory=list)
 
     def load(self, seconds=None):
         script = lua_script(self.token() if self.token else None, self.body)
-        cpu_before = self.server.cpu_seconds()
+        cpu_before = self.cpu_seconds()
         try:
-            url = self.server.base + self.path
+            url = self.served.url(self.path)
             result = wrk(self.cores, url, script, self.connections, seconds or self.seconds)
-        except BenchError as error:
+        except (BenchError, CommandFailed) as error:
             raise BenchError(
-                f"{self.name}: {error}\n--- server log\n{self.server.log_tail()}"
+                f"{self.name}: {error}\n--- server log\n{self.served.log[-3000:]}"
             ) from None
-        result["cpu"] = 1000 * (self.server.cpu_seconds() - cpu_before) / result["requests"]
+        result["cpu"] = 1000 * (self.cpu_seconds() - cpu_before) / result["requests"]
         return result
+
+    def cpu_seconds(self):
+        """CPU spent serving: the server's processes, and PostgreSQL's when it has one."""
+        database = cpu_seconds(self.postgres.pid()) if self.postgres else 0
+        return cpu_seconds(self.served.process.pid) + database
 
     def measure(self):
         result = self.load()

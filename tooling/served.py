@@ -47,9 +47,10 @@ class ServedProject:
         return self.log_file.read()
 
 
-def wait_until_answers(url, timeout=60, alive=lambda: True, why=lambda: ""):
-    """Until `url` answers 200. NotReady when `alive()` turns false or after `timeout`; `why()`
-    tells what the server printed."""
+def wait_until_answers(url, timeout=60, alive=lambda: True, why=lambda: "", interval=0.2):
+    """Until `url` answers 200, asking every `interval` seconds (shorter when the wait itself
+    is timed). NotReady when `alive()` turns false or after `timeout`; `why()` tells what the
+    server printed."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not alive():
@@ -58,7 +59,7 @@ def wait_until_answers(url, timeout=60, alive=lambda: True, why=lambda: ""):
         with contextlib.suppress(requests.ConnectionError, requests.Timeout):
             if requests.get(url, timeout=2).status_code == 200:
                 return
-        time.sleep(0.2)
+        time.sleep(interval)
     raise NotReady(f"{url} did not answer 200 within {timeout} s:\n{why()[-4000:]}")
 
 
