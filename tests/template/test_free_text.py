@@ -4,6 +4,9 @@ The project name, description and author land in TOML (pyproject.toml), Python
 (config/settings.py), Markdown (README.md) and possibly YAML. Quotes, backslashes, emoji and
 Jinja's own delimiters must come out in each as the person typed them; a line break cannot, and
 is refused with one line.
+
+Real services: none; cookiecutter with answers typed at its prompts, then ruff and
+`manage.py spectacular` (settings, system checks, OpenAPI schema) in the rendered projects' venv.
 """
 
 import functools
