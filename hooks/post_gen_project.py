@@ -31,6 +31,19 @@ EXPECTED = [
     "accounts/migrations/0001_initial.py",
     "{{ cookiecutter.resource_plural }}/migrations/0001_initial.py",
 ]
+# What write_env() looks for in .env.example, defined here once. A Jinja comment at the top
+# of .env.example points back here; if one of these is missing or doubled, generation stops
+# (tests/template/test_post_generation.py changes each in a copy of the template to prove it).
+# The opening paragraph tells how to make a .env: it is left out of the .env itself.
+EXAMPLE_OPENING = "# Copy to .env and fill in"
+ENV_OPENING = "# Written by the template with fresh secrets. Never commit this file."
+# Variables left empty (`NAME=` alone on its line) for a fresh secret of that many bytes.
+SECRETS = {
+    "sqlite": {"DJANGO_SECRET_KEY": 50, "DJANGO_JWT_SIGNING_KEY": 50},
+    "postgres": {"DJANGO_SECRET_KEY": 50, "DJANGO_JWT_SIGNING_KEY": 50, "POSTGRES_PASSWORD": 24},
+}
+# The password in the PostgreSQL DATABASE_URL, replaced by POSTGRES_PASSWORD's value.
+PASSWORD_PLACEHOLDER = ":password@"
 # Jinja's expression, statement and comment delimiters: what a template leaves behind when a
 # tag was not rendered. Spelled in pieces so that cookiecutter does not read them as tags here.
 # A dollar sign before the braces opens an expression of GitHub Actions, not a template tag.
@@ -41,6 +54,10 @@ TEMPLATE_DEBRIS = re.compile(
 FREE_TEXT = ("project_name", "description", "author_name")
 
 
+class Broken(Exception):
+    """The generated project is not what it should be; the message says what is wrong."""
+
+
 def keep_chosen_variant():
     for name, pattern in VARIANT_FILES.items():
         (PROJECT / pattern.format(database=OTHER_DATABASE)).unlink()
@@ -49,20 +66,28 @@ def keep_chosen_variant():
 
 def write_env():
     """.env from .env.example, with every secret filled in, readable by its owner only."""
-    secret = {
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_JWT_SIGNING_KEY": secrets.token_urlsafe(50),
-        "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
-    }
     text = (PROJECT / ".env.example").read_text()
+    opening, blank, body = text.partition("\n\n")
+    if not (opening.startswith(EXAMPLE_OPENING) and blank):
+        raise Broken(f".env.example does not open with {EXAMPLE_OPENING!r} and a blank line")
+    secret = {name: secrets.token_urlsafe(size) for name, size in SECRETS[DATABASE].items()}
     for name, value in secret.items():
-        text = re.sub(rf"(?m)^{name}=$", f"{name}={value}", text)
-    text = text.replace(":password@", f":{secret['POSTGRES_PASSWORD']}@")
-    header = "# Written by the template with fresh secrets. Never commit this file.\n"
+        body = fill_once(body, rf"(?m)^{name}=$", f"{name}={value}", f"the empty line {name}=")
+    if DATABASE == "postgres":
+        new = f":{secret['POSTGRES_PASSWORD']}@"
+        body = fill_once(body, re.escape(PASSWORD_PLACEHOLDER), new, PASSWORD_PLACEHOLDER)
     env_file = PROJECT / ".env"
     env_file.touch(mode=0o600)
-    # The first two lines of .env.example tell how to make a .env; they do not belong in it.
-    env_file.write_text(header + text.split("\n", 2)[2])
+    env_file.write_text(f"{ENV_OPENING}\n\n{body}")
+
+
+def fill_once(text, pattern, value, what):
+    """The text with the one match of `pattern` replaced by `value`; Broken unless there is
+    exactly one, so that a reworded .env.example cannot leave a secret out of .env."""
+    filled, found = re.subn(pattern, lambda _: value, text)
+    if found != 1:
+        raise Broken(f".env.example holds {what} {found} times instead of once")
+    return filled
 
 
 def problems():
@@ -108,8 +133,11 @@ def without_free_text(text):
 
 def main():
     keep_chosen_variant()
-    write_env()
-    found = list(problems())
+    try:
+        write_env()
+        found = list(problems())
+    except Broken as error:
+        found = [str(error)]
     if found:
         print("ERROR: the generated project is broken: " + "; ".join(found), file=sys.stderr)
         sys.exit(1)

@@ -31,6 +31,9 @@ MAX_TEXT_WIDTH = 72
 # TOML string may not hold.
 NOT_ONE_LINE = {"Cc", "Zl", "Zp"}
 WORKERS = range(1, 33)
+# The choices of cookiecutter.json. cookiecutter refuses any other value given on the command
+# line and ignores one in a config file, but takes the answers of a replay file
+# (`cookiecutter --replay-file`) as they are: only these checks stop an edited replay.
 DATABASES = ("sqlite", "postgres")
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
 

@@ -15,4 +15,5 @@ tests turn it into a failed test (tests/conftest.py) or the bench into its exit 
 | `accounts` | users, tokens and session logins of a served project |
 | `docker` | the Docker engine, image builds on stand-in bases, compose stacks |
 | `stack` | the API of a running compose stack, through the one port it publishes |
+| `workflow` | runs a GitHub Actions job's steps here; the template's CI calls it as a script |
 """

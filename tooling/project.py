@@ -22,6 +22,23 @@ def render(output_dir, template=TEMPLATE, **answers):
     )
 
 
+def cookiecutter_cli(output_dir, *options, template=TEMPLATE, **answers):
+    """`cookiecutter --no-input` as a person runs it, answers as NAME=value arguments; the
+    CompletedProcess, whatever its exit status (the hooks print their ERROR lines to stderr)."""
+    command = [sys.executable, "-m", "cookiecutter", "--no-input", "-o", output_dir, *options]
+    pairs = [f"{name}={value}" for name, value in answers.items()]
+    return run([*command, template, *pairs], check=False, timeout=120)
+
+
+def hook_errors(stderr):
+    """The ERROR lines of the template's hooks, less cookiecutter's own "Stopping generation"."""
+    return [
+        line
+        for line in stderr.splitlines()
+        if line.startswith("ERROR: ") and not line.startswith("ERROR: Stopping generation")
+    ]
+
+
 def cached_venv(requirements, install):
     """A virtualenv with `pip install -r install`, kept between runs under the hash of the
     requirement files (a changed pin makes a new one)."""

@@ -1,4 +1,9 @@
-"""Each variant's own test suite, on the database it was rendered for."""
+"""Each variant's own test suite (pytest-django) passes on the database it was rendered for,
+with a multi-word plural, so that a rendered project starts its life green.
+
+Real services: a throwaway PostgreSQL cluster (the session's `postgres` fixture) for the
+PostgreSQL variant; SQLite in the project folder for the other.
+"""
 
 import pytest
 

@@ -1,4 +1,10 @@
-"""The rendered README is true: its routes are the URL configuration's, its walkthrough works."""
+"""The rendered README is true: its route table is the URL configuration's, path by path and
+method by method, a multi-word resource gets the same hyphenated URL everywhere, and the
+httpie walkthrough works as written, pasted into a terminal or run as a script.
+
+Real services: Gunicorn, started by the walkthrough test for the session's rendered project of
+each database (SQLite, and PostgreSQL on a throwaway cluster), driven over HTTP by httpie.
+"""
 
 import json
 import re

@@ -39,7 +39,7 @@ class VerifyView(views.TokenVerifyView):
 
 
 @extend_schema(responses={200: EMPTY_OBJECT})
-class LogoutView(views.TokenBlacklistView):
+class BlacklistView(views.TokenBlacklistView):
     """Log out: blacklist the refresh token and end every token of its user."""
 
 

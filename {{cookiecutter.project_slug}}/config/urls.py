@@ -12,7 +12,7 @@ urlpatterns = [
     path("api/token/", account_views.LoginView.as_view(), name="token-obtain"),
     path("api/token/refresh/", account_views.RefreshView.as_view(), name="token-refresh"),
     path("api/token/verify/", account_views.VerifyView.as_view(), name="token-verify"),
-    path("api/token/blacklist/", account_views.LogoutView.as_view(), name="token-blacklist"),
+    path("api/token/blacklist/", account_views.BlacklistView.as_view(), name="token-blacklist"),
     path("api/register/", account_views.SignUpView.as_view(), name="register"),
     path("api/me/", account_views.MeView.as_view(), name="me"),
     path(

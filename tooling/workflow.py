@@ -9,7 +9,9 @@ $GITHUB_OUTPUT and $GITHUB_PATH carry values to the later steps; the job's servi
 given, running, in the `job` context as GitHub describes them
 (job.services.<id>.ports['<container port>']).
 
-As a command, inside the bake job:  python workflow.py WORKFLOW JOB [--job-context JSON]
+As a command, inside the bake job:  python tooling/workflow.py WORKFLOW JOB [--job-context JSON]
+There it runs as a script, in a venv that holds cookiecutter and its PyYAML only: it imports
+nothing else, not even the rest of tooling/.
 """
 
 import argparse
@@ -38,6 +40,11 @@ ACCESS = re.compile(r"\.([A-Za-z_][\w-]*)|\['([^']*)'\]|\[(\d+)\]")
 
 class WorkflowError(Exception):
     """A step failed, or the workflow uses something this runner cannot do as GitHub would."""
+
+
+def load(workflow):
+    """A workflow as GitHub reads it (YAML 1.1 reads the key `on` as true)."""
+    return yaml.safe_load(Path(workflow).read_text())
 
 
 def lookup(path, context):
@@ -108,7 +115,7 @@ def run_job(workflow, job_id, cwd, env=None, context=None, capture=False, log=pr
     """Run the job's steps in `cwd`; return the job's outputs. Raises WorkflowError on the first
     failing step, with the end of its output when `capture` is set (else it goes to the
     terminal as the step runs)."""
-    spec = yaml.safe_load(Path(workflow).read_text())
+    spec = load(workflow)
     job = spec["jobs"][job_id]
     context = {"steps": {}, **(context or {})}
     given = ((context.get("job") or {}).get("services")) or {}

@@ -1,11 +1,21 @@
-"""A bad answer ends generation with one clear line, a non-zero exit and no project folder."""
+"""The pre-generation hook: a bad answer ends generation with one clear line, a non-zero exit
+and no project folder, before anything is written.
 
+Names that would not be valid Python or would shadow a module, worker counts out of range, and
+answers outside the choices: cookiecutter refuses those itself on the command line, but takes
+the answers of an edited replay file as they are, which only the hook then stops.
+
+Real services: none; cookiecutter runs as a command, as a person runs it.
+"""
+
+import json
 import subprocess
 import sys
 
 import pytest
 
 from tooling.constants import TEMPLATE
+from tooling.project import cookiecutter_cli, hook_errors
 
 BAD_ANSWERS = [
     ({"project_slug": "my-project"}, "project_slug 'my-project' is not snake_case"),
@@ -13,6 +23,7 @@ BAD_ANSWERS = [
     ({"project_slug": "django"}, "project_slug 'django' would shadow"),
     ({"project_slug": "config"}, "project_slug 'config' would shadow"),
     ({"project_slug": "class"}, "project_slug 'class' is a Python keyword"),
+    ({"project_slug": "café_api"}, "project_slug 'café_api' is not snake_case"),
     ({"resource_name": "Thing"}, "resource_name 'Thing' is not snake_case"),
     ({"resource_name": "blog__post"}, "resource_name 'blog__post' is not snake_case"),
     ({"resource_name": "user"}, "resource_name 'user' would shadow"),
@@ -34,37 +45,56 @@ BAD_ANSWERS = [
 ]
 
 
-def cookiecutter_cli(output_dir, answers):
-    pairs = [f"{key}={value}" for key, value in answers.items()]
-    command = [sys.executable, "-m", "cookiecutter", "--no-input", "-o", output_dir, TEMPLATE]
-    return subprocess.run([*command, *pairs], capture_output=True, text=True)
-
-
 @pytest.mark.parametrize(("answers", "message"), BAD_ANSWERS, ids=lambda value: str(value)[:40])
 def test_bad_answer_is_refused(tmp_path, answers, message):
-    result = cookiecutter_cli(tmp_path, answers)
+    result = cookiecutter_cli(tmp_path, **answers)
     assert result.returncode != 0
     errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR: ")]
     assert any(message in line for line in errors), result.stderr
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize(
-    ("answers", "message"),
-    [
-        ({"database": "mysql"}, "mysql provided for choice variable database"),
-        ({"python_version": "2.7"}, "2.7 provided for choice variable python_version"),
-    ],
-)
-def test_cookiecutter_refuses_an_answer_outside_the_choices(tmp_path, answers, message):
-    result = cookiecutter_cli(tmp_path, answers)
+# An answer outside the choices of cookiecutter.json, for each choice variable.
+OUTSIDE_CHOICES = {"database": "mysql", "python_version": "2.7"}
+
+
+@pytest.mark.parametrize(("field", "value"), OUTSIDE_CHOICES.items())
+def test_cookiecutter_refuses_an_answer_outside_the_choices(tmp_path, field, value):
+    result = cookiecutter_cli(tmp_path, **{field: value})
     assert result.returncode != 0
-    assert message in result.stderr
+    assert f"{value} provided for choice variable {field}" in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 
 def test_good_answers_are_accepted(tmp_path):
     answers = {"project_slug": "shop", "resource_name": "order_line", "gunicorn_workers": "32"}
-    result = cookiecutter_cli(tmp_path, answers)
+    result = cookiecutter_cli(tmp_path, **answers)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "shop" / "order_lines" / "models.py").is_file()
+
+
+@pytest.mark.parametrize(("field", "value"), OUTSIDE_CHOICES.items())
+def test_an_edited_replay_outside_the_choices_is_refused(tmp_path, field, value):
+    """A replay file is the one way an answer outside the choices reaches the hooks; the hook
+    names the choices of cookiecutter.json, all of them."""
+    config = tmp_path / "config.yaml"
+    config.write_text(f"replay_dir: {tmp_path / 'replay'}\ncookiecutters_dir: {tmp_path}\n")
+    first = cookiecutter_cli(tmp_path / "first", "--config-file", config)
+    assert first.returncode == 0, first.stderr
+    replay = json.loads(next((tmp_path / "replay").glob("*.json")).read_text())
+    replay["cookiecutter"][field] = value
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(replay))
+    output = tmp_path / "output"
+    command = [sys.executable, "-m", "cookiecutter", "--replay-file", edited, "-o", output]
+    result = subprocess.run(
+        [*command, TEMPLATE], capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120
+    )
+    assert result.returncode == 1
+    errors = hook_errors(result.stderr)
+    message = f"{field} {value!r} is not one of: "
+    assert len(errors) == 1 and message in errors[0], result.stderr
+    named = errors[0].split(message, 1)[1].split(", ")
+    choices = json.loads((TEMPLATE / "cookiecutter.json").read_text())[field]
+    assert sorted(named) == sorted(choices)
+    assert not output.exists() or list(output.iterdir()) == []
