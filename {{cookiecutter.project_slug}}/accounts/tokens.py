@@ -137,7 +137,7 @@ class TokenVerifySerializer(serializers.TokenVerifySerializer):
         return {}
 
 
-class LogoutSerializer(serializers.TokenBlacklistSerializer):
+class BlacklistSerializer(serializers.TokenBlacklistSerializer):
     """Blacklists the refresh token sent and ends every other token of its user."""
 
     token_class = RefreshToken

@@ -215,7 +215,7 @@ SIMPLE_JWT = {
     "TOKEN_OBTAIN_SERIALIZER": "accounts.tokens.TokenObtainPairSerializer",
     "TOKEN_REFRESH_SERIALIZER": "accounts.tokens.TokenRefreshSerializer",
     "TOKEN_VERIFY_SERIALIZER": "accounts.tokens.TokenVerifySerializer",
-    "TOKEN_BLACKLIST_SERIALIZER": "accounts.tokens.LogoutSerializer",
+    "TOKEN_BLACKLIST_SERIALIZER": "accounts.tokens.BlacklistSerializer",
 }
 # Rotation gives each refresh token JWT_REFRESH_TOKEN_DAYS more, but never past this long
 # after the password was given: a stolen refresh token used once a day still dies
