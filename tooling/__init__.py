@@ -14,5 +14,6 @@ tests turn it into a failed test (tests/conftest.py) or the bench into its exit 
 | `postgres` | a throwaway PostgreSQL cluster, plain or TLS-only |
 | `accounts` | users, tokens and session logins of a served project |
 | `docker` | the Docker engine, image builds on stand-in bases, compose stacks |
-| `stack` | the API of a running compose stack, through the one port it publishes |
+| `stack` | a project's image and compose stack, brought up, its API through the published port |
+| `dev_project` | a rendered project driven through its Makefile, as a newcomer types it |
 """
