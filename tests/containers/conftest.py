@@ -3,12 +3,15 @@
 and project folder of the Makefile's daily loop.
 
 The images keep their tags (one per database), so the next run hits Docker's layer cache.
-Every stack is removed with its volumes at the end of the session.
+Every stack is removed with its volumes at the end of the session. CI runs this folder once per
+database (`pytest tests/containers -k "$DATABASE"`), so every test here names the database it
+runs on: parametrize `built`, `stack` or `dev` to one with indirect=True, or `database`.
 """
 
 import os
 import shutil
 import time
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +26,21 @@ WORKERS = 3  # Gunicorn workers of the rendered projects: the template's default
 HOST_USER = 1000  # owns the daily loop's project folder: not root, not the image's user (10001)
 # The daily loop's postgres variant has a resource of two words: its suite runs on a hyphenated URL.
 DEV_ANSWERS = {"sqlite": {}, "postgres": {"resource_name": "blog_post"}}
+
+
+def pytest_collection_modifyitems(items):
+    """Refuse a test here whose name does not say its one database: CI would never run it."""
+    here = Path(__file__).parent
+    unnamed = [
+        item.nodeid
+        for item in items
+        if item.path.is_relative_to(here)
+        and sum(database in item.name for database in DATABASES) != 1
+    ]
+    if unnamed:
+        raise pytest.UsageError(
+            "container tests must name their one database, for CI's -k: " + ", ".join(unnamed)
+        )
 
 
 @pytest.fixture(scope="session")
