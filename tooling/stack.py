@@ -116,6 +116,15 @@ def stack_shell(compose, code):
     return compose.exec("web", *shell).stdout
 
 
+def delete_users(compose, *usernames):
+    """Delete these users of the stack's database, and with them everything they own."""
+    stack_shell(
+        compose,
+        "from django.contrib.auth import get_user_model\n"
+        f"get_user_model().objects.filter(username__in={list(usernames)!r}).delete()",
+    )
+
+
 def make_certificate(folder):
     """A self-signed certificate for localhost and 127.0.0.1 in `folder`, where the project's
     proxy looks for one (proxy/certs)."""

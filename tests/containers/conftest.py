@@ -116,7 +116,8 @@ def postgres_stack(build):
 @pytest.fixture(params=DATABASES)
 def stack(request):
     """The running stack of each database (or of one, parametrized with indirect=True). A test
-    that stops or changes it leaves it running as it found it (`stack.up()`), for the others."""
+    that stops or changes it leaves it running as it found it (`stack.up()`); the users that
+    tests before the walkthrough write rows with are deleted, as it counts the rows it sees."""
     return request.getfixturevalue(f"{request.param}_stack")
 
 

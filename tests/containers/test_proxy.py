@@ -22,7 +22,7 @@ from helpers.slow_clients import headers_only, slow_clients, still_waiting
 from tooling.accounts import bearer
 from tooling.constants import RESOURCES
 from tooling.machine import free_port
-from tooling.stack import Client, create_user, python_in_network, stack_shell
+from tooling.stack import Client, create_user, delete_users, python_in_network, stack_shell
 
 pytestmark = [
     pytest.mark.containers,
@@ -33,6 +33,14 @@ pytestmark = [
 # Django's DATA_UPLOAD_MAX_MEMORY_SIZE, which the proxy's client_max_body_size must equal.
 BODY_LIMIT = 2_621_440
 TOO_LARGE = {"detail": "The request body is too large.", "code": "request_too_large"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def leaves_no_rows(sqlite_stack):
+    """The users made here go afterwards, with all they wrote: the stack is shared, and the
+    walkthrough expects to see its own rows only."""
+    yield
+    delete_users(sqlite_stack, "uploader", "reader", "secure")
 
 
 def published_port(stack):
