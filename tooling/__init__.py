@@ -1,7 +1,7 @@
 """The template's own tooling, shared by the tests and the bench, free of pytest.
 
 Each module holds one subject; a failure is an ordinary exception from `errors`, and only the
-tests turn it into a failed test (tests/conftest.py) or the bench into its exit line.
+tests turn it into a failed test (tests/ci_plugin.py) or the bench into its exit line.
 
 | module | what it does |
 | --- | --- |
@@ -14,6 +14,7 @@ tests turn it into a failed test (tests/conftest.py) or the bench into its exit 
 | `postgres` | a throwaway PostgreSQL cluster, plain or TLS-only |
 | `accounts` | users, tokens and session logins of a served project |
 | `docker` | the Docker engine, image builds on stand-in bases, compose stacks |
-| `stack` | the API of a running compose stack, through the one port it publishes |
+| `stack` | a project's image and compose stack, brought up, its API through the published port |
+| `dev_project` | a rendered project driven through its Makefile, as a newcomer types it |
 | `workflow` | runs a GitHub Actions job's steps here; the template's CI calls it as a script |
 """

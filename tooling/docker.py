@@ -44,6 +44,26 @@ def docker_env(**extra):
     return env
 
 
+# A newcomer's PATH: the system's tools, Docker and make, and no virtualenv.
+SHELL_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def shell_env(**variables):
+    """The environment of a newcomer's shell, where only Docker and make are installed.
+
+    Nor the variables of a make that runs these tests (`make test`): with MAKELEVEL set, a
+    project's make would print "Entering directory" lines before its commands.
+    """
+    env = {
+        key: value
+        for key, value in docker_env().items()
+        if not key.startswith(("DEV", "MAKE", "MFLAGS")) and key != "VIRTUAL_ENV"
+    }
+    env["PATH"] = SHELL_PATH
+    env.update({key: str(value) for key, value in variables.items()})
+    return env
+
+
 def image_exists(image):
     return run(["docker", "image", "inspect", image], check=False, timeout=30).returncode == 0
 

@@ -1,14 +1,19 @@
-"""The API of a running compose stack, through the one port it publishes, and the commands
-its README gives for the web containers."""
+"""A rendered project's compose stack: its image, bringing it up, its API through the one port
+it publishes, and the commands its README gives for the web containers."""
 
+import contextlib
 import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import requests
 
-from .constants import PASSWORD, RESOURCES, TOKEN
-from .docker import Compose, build_image
-from .errors import UnexpectedAnswer
+from .constants import HEALTH, PASSWORD, RESOURCES, SECRET_NAMES, STANDIN_PYTHON_IMAGE, TOKEN
+from .docker import Compose, inspect_image
+from .errors import NotReady, UnexpectedAnswer
 from .machine import free_port, run
+from .project import read_dotenv
 
 
 class Client:
@@ -50,12 +55,34 @@ class Client:
         return self.json("POST", RESOURCES, 201, bearer, name=name)
 
 
-def built_stack(database, project, name):
-    """The project's image (one tag per database, kept for the layer cache) and its compose
-    stack on the stand-in images, not started: (Compose, seconds the build took)."""
-    image = f"drf-auth-template-test/dbops-web-{database}"
-    took, _ = build_image(project, image)
-    return Compose(project, name, WEB_IMAGE=image, WEB_PORT=free_port()), took
+def stack_on_image(project, name, image):
+    """The project's compose stack, under its own project name, on an image already built (the
+    web services) and the stand-in images; not started. It publishes one free port."""
+    return Compose(project, name, WEB_IMAGE=image, WEB_PORT=free_port())
+
+
+def bring_up(compose, *up_options, base, verify=True, timeout=120):
+    """`up -d` until {base}/healthz/ answers 200: (seconds it took, what `up` printed).
+
+    NotReady after `timeout`, with the stack's logs; `verify` as for requests (a CA file for
+    a self-signed certificate)."""
+    started = time.monotonic()
+    up = compose("up", "-d", *up_options)
+    url = f"{base}{HEALTH}"
+    while time.monotonic() - started < timeout:
+        with contextlib.suppress(requests.ConnectionError, requests.Timeout):
+            if requests.get(url, timeout=2, verify=verify).status_code == 200:
+                return time.monotonic() - started, up.stdout + up.stderr
+        time.sleep(0.3)
+    raise NotReady(f"{url} did not answer 200 within {timeout} s:\n{compose.logs()}")
+
+
+def python_in_network(compose, image, script, **env):
+    """Run a Python script in a throwaway container of `image` on the stack's network, where
+    its services are reachable by name; what the script printed, read as JSON."""
+    options = [f"--network={compose.network}"] + [f"--env={k}={v}" for k, v in env.items()]
+    found = run(["docker", "run", "--rm", *options, image, "python", "-c", script])
+    return json.loads(found.stdout)
 
 
 def published_base(compose):
@@ -87,3 +114,79 @@ def stack_shell(compose, code):
     """Run Python in a web container (`manage.py shell`); returns what it printed."""
     shell = ["python", "manage.py", "shell", "--verbosity=0", "--command", code]
     return compose.exec("web", *shell).stdout
+
+
+def delete_users(compose, *usernames):
+    """Delete these users of the stack's database, and with them everything they own."""
+    stack_shell(
+        compose,
+        "from django.contrib.auth import get_user_model\n"
+        f"get_user_model().objects.filter(username__in={list(usernames)!r}).delete()",
+    )
+
+
+def make_certificate(folder):
+    """A self-signed certificate for localhost and 127.0.0.1 in `folder`, where the project's
+    proxy looks for one (proxy/certs)."""
+    folder.mkdir()
+    run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+        + ["-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"]
+        + ["-keyout", folder / "privkey.pem", "-out", folder / "fullchain.pem"]
+    )
+
+
+@dataclass
+class Built:
+    """A rendered project and its image; phases collects the seconds each phase took."""
+
+    database: str
+    project: Path
+    image: str
+    started: float
+    workers: int  # the project's gunicorn_workers
+    phases: dict = field(default_factory=dict)
+
+    def env_file(self):
+        return read_dotenv(self.project)
+
+    def secrets(self):
+        """What must never reach the image: the secrets the template wrote into .env, and the
+        proxy's TLS key."""
+        env = self.env_file()
+        key = (self.project / "proxy/certs/privkey.pem").read_text().splitlines()[1]
+        return [env[name] for name in SECRET_NAMES if env.get(name)] + [key]
+
+    @property
+    def certificate(self):
+        return self.project / "proxy/certs/fullchain.pem"
+
+    def report(self):
+        """The image's size and the time of each phase, as `[containers/<database>]` lines."""
+        size = inspect_image(self.image)["Size"]
+        base = inspect_image(STANDIN_PYTHON_IMAGE)["Size"]
+        phases = [f"{name} {seconds:.1f} s" for name, seconds in self.phases.items()]
+        phases.append(f"total {time.monotonic() - self.started:.1f} s")
+        return (
+            f"[containers/{self.database}] {self.image}: {(size - base) / 1e6:.1f} MB beyond"
+            f" {STANDIN_PYTHON_IMAGE} ({size / 1e6:.1f} MB in all)"
+            f"\n[containers/{self.database}] {', '.join(phases)}"
+        )
+
+
+class RunningStack(Compose):
+    """The compose stack of a Built project, published on `base` by its proxy, with `replicas`
+    web containers; first_up holds what its first `up` printed."""
+
+    def __init__(self, built, name, replicas=1):
+        port = free_port()
+        super().__init__(built.project, name, WEB_IMAGE=built.image, WEB_PORT=port)
+        self.built, self.replicas = built, replicas
+        self.base = f"http://127.0.0.1:{port}"
+        self.first_up = ""
+
+    def up(self, *options, base=None, verify=True):
+        """`up -d` with as many replicas as at first, until it answers; the seconds it took."""
+        scale = ("--scale", f"web={self.replicas}")
+        took, _ = bring_up(self, *scale, *options, base=base or self.base, verify=verify)
+        return took

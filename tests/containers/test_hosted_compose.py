@@ -3,7 +3,11 @@
 As docs/deploy.md tells: the URL goes in .env as HOSTED_DATABASE_URL, the guide's override
 file hands it to the services that connect, and `--no-deps` leaves `db` out. The "hosted"
 database is a throwaway cluster on this machine that serves TLS only, on the address of
-Docker's bridge, so that containers reach it as they would reach a provider's.
+Docker's bridge, so that containers reach it as they would reach a provider's. A guide that
+left a service on the bundled database, or a connection in the clear, would fail here.
+
+Real services: a PostgreSQL cluster (TLS only), Docker and docker-compose (a stack of its own
+on the session's PostgreSQL image: proxy, migrate, web, without db; removed afterwards).
 """
 
 import re
@@ -12,13 +16,13 @@ import time
 import pytest
 import yaml
 
-from tooling.docker import require_engine
 from tooling.machine import require, run
 from tooling.postgres import PostgresCluster
 from tooling.project import render
-from tooling.stack import Client, built_stack, create_user, published_base
+from tooling.stack import Client, create_user, published_base, stack_on_image
 
-pytestmark = pytest.mark.containers
+# The session's image may be built in this module's test.
+pytestmark = [pytest.mark.containers, pytest.mark.timeout(1800)]
 
 OVERRIDE = "docker-compose.hosted-db.yml"
 
@@ -46,8 +50,7 @@ def guide_override(project, services):
 
 @pytest.fixture(scope="module")
 def hosted(tmp_path_factory):
-    require("docker", "docker-compose", "psql", "openssl", "ip")
-    require_engine()
+    require("psql", "openssl", "ip")
     gateway = bridge_address()
     cluster = PostgresCluster(
         tls=True, listen_also=gateway, client_networks=["172.16.0.0/12", "192.168.0.0/16"]
@@ -56,7 +59,8 @@ def hosted(tmp_path_factory):
     cluster.stop()
 
 
-def test_stack_runs_on_a_hosted_database_without_its_db_service(hosted, tmp_path):
+@pytest.mark.parametrize("built", ["postgres"], indirect=True)
+def test_stack_runs_on_a_hosted_database_without_its_db_service(built, hosted, tmp_path):
     cluster, gateway = hosted
     started = time.monotonic()
     project = render(tmp_path, database="postgres", python_version="3.11")
@@ -64,7 +68,7 @@ def test_stack_runs_on_a_hosted_database_without_its_db_service(hosted, tmp_path
     url = cluster.create_database(name).replace("127.0.0.1", gateway) + "?sslmode=require"
     with (project / ".env").open("a") as env:
         env.write(f"HOSTED_DATABASE_URL={url}\n")
-    compose, _ = built_stack("postgres", project, f"drfauthdbopshosted{name[-6:]}")
+    compose = stack_on_image(project, f"drfauthdbopshosted{name[-6:]}", built.image)
     services = compose("config", "--services").stdout.split()
     (project / OVERRIDE).write_text(guide_override(project, services))
     hosted_compose = ["-f", "docker-compose.yml", "-f", OVERRIDE]

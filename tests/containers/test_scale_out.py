@@ -1,0 +1,89 @@
+"""Several web replicas behind the proxy, in the PostgreSQL compose stack.
+
+`up --scale web=3` must migrate once, in the one-shot migrate service, before any replica
+starts; the proxy must spread requests over every replica, one started later included, without
+a restart; and a token issued by one replica must be good on the others, since they share
+nothing but the database. Otherwise scaling out would race migrations or log users out.
+
+Real services: Docker and docker-compose (the session's PostgreSQL stack: proxy, migrate, db
+and three web replicas, then a fourth).
+"""
+
+import re
+import time
+
+import pytest
+import requests
+
+from tooling.accounts import bearer
+from tooling.constants import RESOURCES
+from tooling.docker import container_logs, inspect_container
+from tooling.stack import Client, create_user, stack_shell
+
+pytestmark = [pytest.mark.containers, pytest.mark.timeout(1800)]
+
+
+def gunicorn_lines(container, pattern):
+    """The lines of a web container's access log that match a pattern."""
+    return [line for line in container_logs(container).splitlines() if re.search(pattern, line)]
+
+
+@pytest.mark.parametrize("stack", ["postgres"], indirect=True)
+def test_scale_out_migrates_once_and_spreads_requests(stack):
+    """`up --scale web=3`: one migrate container applied the migrations, before any replica
+    started; requests through the proxy reach all three; a token issued by one replica is
+    accepted by the others, since they share nothing but the database."""
+    replicas = stack.containers("web")
+    assert len(replicas) == 3
+
+    migrators = stack.containers("migrate", stopped=True)
+    assert len(migrators) == 1, migrators
+    state = inspect_container(migrators[0])["State"]
+    assert state["ExitCode"] == 0
+    applied = gunicorn_lines(migrators[0], r"^  Applying ")
+    assert applied, container_logs(migrators[0])
+    for replica in replicas:
+        assert not gunicorn_lines(replica, "Applying"), f"{replica} migrated"
+        started = inspect_container(replica)["State"]["StartedAt"]
+        assert started > state["FinishedAt"], "a replica started before the migrations ended"
+    recorded = stack_shell(
+        stack,
+        "from django.db.migrations.recorder import MigrationRecorder\n"
+        "print(MigrationRecorder.Migration.objects.count())",
+    )
+    assert int(recorded) == len(applied)
+
+    create_user(stack, "scaler")
+    api = Client(stack.base)
+    access = api.login("scaler")["access"]
+    issued_by = [r for r in replicas if gunicorn_lines(r, r'"POST /api/token/ HTTP/1.[01]" 200')]
+    assert len(issued_by) == 1, issued_by
+    requests_sent = 60
+    for _ in range(requests_sent):
+        api("GET", f"{RESOURCES}?page_size=7", 200, access)
+    served = {
+        replica: len(gunicorn_lines(replica, r'"GET /api/v1/things/\?page_size=7 HTTP/1.[01]" 200'))
+        for replica in replicas
+    }
+    print(
+        f"\n[containers/scale-out] {len(applied)} migrations applied once, by one container;"
+        f" {requests_sent} requests through the proxy served by the 3 replicas:"
+        f" {sorted(served.values(), reverse=True)}"
+    )
+    assert sum(served.values()) == requests_sent
+    # Every replica served some, the two that did not issue the token included.
+    assert all(served.values()), served
+
+    # A replica started later gets requests too, without the proxy being restarted: nginx
+    # looks `web` up again (every 10 s).
+    proxy = inspect_container(stack.containers("proxy")[0])
+    stack("up", "-d", "--no-deps", "--no-recreate", "--scale", "web=4", "web")
+    (added,) = set(stack.containers("web")) - set(replicas)
+    started = time.monotonic()
+    while not gunicorn_lines(added, r'"GET /api/v1/things/\?page_size=7 HTTP/1.[01]" 200'):
+        assert time.monotonic() - started < 60, f"no request reached {added}"
+        requests.get(f"{stack.base}{RESOURCES}?page_size=7", headers=bearer(access), timeout=10)
+        time.sleep(0.2)
+    took = time.monotonic() - started
+    print(f"[containers/scale-out] a fourth replica, started later, served within {took:.0f} s")
+    assert inspect_container(proxy["Id"])["State"]["StartedAt"] == proxy["State"]["StartedAt"]
