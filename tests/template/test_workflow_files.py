@@ -145,3 +145,22 @@ def test_rendered_project_has_dependabot_and_pre_commit_in_step_with_its_tools(r
         assert ruff_hooks["rev"] == f"v{pinned_ruff.group(1)}"
         assert [hook["id"] for hook in ruff_hooks["hooks"]] == ["ruff-check", "ruff-format"]
         assert all("args" not in hook for hook in ruff_hooks["hooks"])  # pyproject.toml's settings
+
+
+def test_container_job_runs_the_images_the_compose_files_name(rendered):
+    """The container job swaps the stand-ins for official images: the very ones a rendered
+    stack pulls, so that it tests what users run."""
+    job = load(TEMPLATE_WORKFLOW)["jobs"]["containers"]
+    named = set()
+    for folder in rendered.values():
+        compose = yaml.safe_load((folder / "docker-compose.yml").read_text())
+        for service in compose["services"].values():
+            found = re.fullmatch(r"\$\{(\w+):-(.+)\}", service.get("image", ""))
+            if found and found[1] in ("POSTGRES_IMAGE", "PROXY_IMAGE"):
+                named.add(found[2])
+    assert named, "no image variables found in the compose files"
+    # The tests render python_version 3.11, whose Dockerfile starts from python:3.11-slim.
+    assert set(job["env"].values()) >= {*named, "python:3.11-slim"}
+    pulls = "\n".join(step.get("run", "") for step in job["steps"])
+    for variable in ("STANDIN_PYTHON_IMAGE", "STANDIN_POSTGRES_IMAGE", "STANDIN_NGINX_IMAGE"):
+        assert f'docker pull "${variable}"' in pulls, variable
