@@ -1,0 +1,24 @@
+"""Fixtures the API tests share."""
+
+import pytest
+
+from tooling.accounts import username_prefix
+from tooling.served import gunicorn, relaxed_env
+
+
+@pytest.fixture(scope="session")
+def service(served_project):
+    """One Gunicorn (2 workers, throttles relaxed) per database for every module of this folder
+    that needs no settings of its own: a start costs seconds, and these tests share nothing
+    through it but the database they would share anyway."""
+    database, project, env = served_project
+    with gunicorn(project, relaxed_env(env), "--workers", "2", database=database) as served:
+        yield served
+
+
+@pytest.fixture
+def prefix(served_project):
+    """A username prefix of the test's own; the users signed up with it go afterwards."""
+    _, project, env = served_project
+    with username_prefix(project, env, "signup") as name:
+        yield name
