@@ -6,11 +6,12 @@ from tooling.accounts import username_prefix
 from tooling.served import gunicorn, relaxed_env
 
 
+# One server per database for every module of this folder that needs no settings of its own:
+# a start costs seconds, and these tests share nothing through it but the database they would
+# share anyway.
 @pytest.fixture(scope="session")
 def service(served_project):
-    """One Gunicorn (2 workers, throttles relaxed) per database for every module of this folder
-    that needs no settings of its own: a start costs seconds, and these tests share nothing
-    through it but the database they would share anyway."""
+    """The served project under 2 Gunicorn workers, throttles relaxed."""
     database, project, env = served_project
     with gunicorn(project, relaxed_env(env), "--workers", "2", database=database) as served:
         yield served
