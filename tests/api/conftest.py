@@ -2,7 +2,7 @@
 
 import pytest
 
-from tooling.accounts import username_prefix
+from tooling.accounts import temporary_users, username_prefix
 from tooling.served import gunicorn, relaxed_env
 
 
@@ -23,3 +23,10 @@ def prefix(served_project):
     _, project, env = served_project
     with username_prefix(project, env, "signup") as name:
         yield name
+
+
+@pytest.fixture(scope="session")
+def users(service):
+    """Two users, alice and bob, with names of their own in this database, for the folder."""
+    with temporary_users(service.project, service.env, "alice", "bob") as names:
+        yield names

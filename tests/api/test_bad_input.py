@@ -22,8 +22,9 @@ from tooling.constants import RESOURCES, detail
 pytestmark = pytest.mark.gunicorn
 
 
-def test_bad_requests_get_a_json_4xx_and_write_nothing(service, http, username):
-    auth = bearer(login(http, service.base, username)["access"])
+def test_bad_requests_get_a_json_4xx_and_write_nothing(service, http, users):
+    alice, _ = users
+    auth = bearer(login(http, service.base, alice)["access"])
     created = http.post(
         service.url(RESOURCES), json={"name": "kept", "description": "as is"}, headers=auth
     )

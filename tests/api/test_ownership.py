@@ -6,30 +6,21 @@ requests a JSON 401, and the object stays as it was. Read-only fields in a body 
 created_at, updated_at) are ignored, for the owner too, and a POST that names someone else
 as the owner makes an object of the sender's own.
 
-Real services: the folder's Gunicorn (2 workers) over HTTP, on SQLite and on PostgreSQL (a
-throwaway cluster).
+Real services: the Gunicorn this folder shares, over HTTP; SQLite and a throwaway PostgreSQL.
 """
 
 import pytest
 
 from helpers.answers import assert_json_error
-from tooling.accounts import bearer, count_rows, login, temporary_users
+from tooling.accounts import bearer, count_rows, login
 from tooling.constants import RESOURCES, detail
 
 pytestmark = pytest.mark.gunicorn
 
 
-@pytest.fixture
-def users(service):
-    """Two users, alice and bob, with names of their own in this database."""
-    with temporary_users(service.project, service.env, "alice", "bob") as names:
-        yield names
-
-
 def test_nobody_changes_another_users_object(service, http, users):
     alice, bob = users
-    as_alice = bearer(login(http, service.base, alice)["access"])
-    as_bob = bearer(login(http, service.base, bob)["access"])
+    as_alice, as_bob = (bearer(login(http, service.base, name)["access"]) for name in users)
     created = http.post(
         service.url(RESOURCES), json={"name": "alice's", "description": "hers"}, headers=as_alice
     )
