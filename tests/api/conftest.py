@@ -25,8 +25,9 @@ def prefix(served_project):
         yield name
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def users(service):
-    """Two users, alice and bob, with names of their own in this database, for the folder."""
+    """Two users, alice and bob, with names of their own in this database. They go after the
+    module, with all they made: other modules list every object and count the rows."""
     with temporary_users(service.project, service.env, "alice", "bob") as names:
         yield names
