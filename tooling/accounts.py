@@ -48,6 +48,31 @@ def temporary_users(project, env, *names, password=PASSWORD):
         delete_users(project, env, *usernames)
 
 
+def count_users(project, env, prefix):
+    """How many users the database holds whose username starts with `prefix`."""
+    code = (
+        "from django.contrib.auth import get_user_model\n"
+        f"print(get_user_model().objects.filter(username__startswith={prefix!r}).count())\n"
+    )
+    return int(django_shell(project, env, code).split()[-1])
+
+
+@contextlib.contextmanager
+def username_prefix(project, env, name):
+    """A username prefix no other test uses, for users the service itself makes (sign-ups);
+    afterwards every user whose name starts with it is deleted, with all they own."""
+    prefix = unique(name)
+    try:
+        yield prefix
+    finally:
+        django_shell(
+            project,
+            env,
+            "from django.contrib.auth import get_user_model\n"
+            f"get_user_model().objects.filter(username__startswith={prefix!r}).delete()\n",
+        )
+
+
 def count_rows(project, env, owner=None):
     """How many resources (the default `thing`) the database holds, of one owner or of all."""
     where = f".filter(owner__username={owner!r})" if owner else ""
@@ -83,17 +108,24 @@ def bearer(token):
     return {"Authorization": f"Bearer {token}"}
 
 
+def post_login_form(session, url, username, password, **fields):
+    """POST a Django login form as a browser does; `session` has fetched the form (for its
+    CSRF cookie). The answer: a redirect on success, the form again or a refusal otherwise."""
+    form = {
+        "username": username,
+        "password": password,
+        "csrfmiddlewaretoken": session.cookies["csrftoken"],
+        **fields,
+    }
+    return session.post(url, data=form, headers={"Referer": url}, timeout=30)
+
+
 def session_login(base, username, password):
     """A requests.Session signed in through /api-auth/login/, CSRF token and all."""
     session = requests.Session()
     form_url = f"{base}/api-auth/login/"
     session.get(form_url, timeout=10).raise_for_status()
-    form = {
-        "username": username,
-        "password": password,
-        "csrfmiddlewaretoken": session.cookies["csrftoken"],
-    }
-    answer = session.post(form_url, data=form, headers={"Referer": form_url}, timeout=10)
+    answer = post_login_form(session, form_url, username, password)
     # Django's LoginView redirects on success and shows the form again on failure.
     if not (answer.history and answer.history[0].status_code == 302):
         raise UnexpectedAnswer(f"session login of {username} failed:\n{answer.text[-2000:]}")

@@ -4,6 +4,7 @@ import contextlib
 import subprocess
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,6 +95,26 @@ def gunicorn(project, env, *args, database=None, timeout=60):
     yielding the ServedProject)."""
     command = ["gunicorn", "config.wsgi", "--bind", "127.0.0.1:{port}", *args]
     return serve(project, env, command, database=database, timeout=timeout)
+
+
+# Gunicorn's access log as `<worker pid> status path`: which worker answered what.
+ACCESS_LOG_FORMAT = "%(p)s %(s)s %(U)s"
+
+
+def access_log_options(log):
+    """Gunicorn options that write each answer to the file `log` in ACCESS_LOG_FORMAT."""
+    return ["--access-logfile", str(log), "--access-logformat", ACCESS_LOG_FORMAT]
+
+
+def answers_by_worker(log, path, since=0):
+    """(worker pid, status) -> how many answers to `path` the access log `log` holds, from its
+    line `since` on."""
+    served_by = Counter()
+    for line in Path(log).read_text().splitlines()[since:]:
+        pid, status, logged_path = line.split()
+        if logged_path == path:
+            served_by[pid.strip("<>"), int(status)] += 1
+    return served_by
 
 
 def relaxed_env(env, **extra):

@@ -6,6 +6,10 @@ script: sign up, log in, create a resource and list them with the Authorization 
 fetch(). From the listed origin every step works; from the other, the browser itself refuses
 each answer to the page (fetch rejects with a TypeError, Chromium reports a CORS error) and the
 sign-up never reaches the server, because its preflight request was not answered with a yes.
+
+Real services: Gunicorn (its own, with one origin listed), two static sites on 127.0.0.1, and
+headless Chromium driven over the DevTools protocol, on SQLite and on PostgreSQL (a throwaway
+cluster).
 """
 
 import contextlib
@@ -18,10 +22,9 @@ import pytest
 import requests
 
 from helpers.browser import chromium
-from tooling.accounts import delete_users, unique
+from tooling.accounts import count_users, delete_users, unique
 from tooling.constants import PASSWORD, RESOURCES
 from tooling.machine import free_port, require
-from tooling.project import django_shell
 from tooling.served import gunicorn, relaxed_env
 
 pytestmark = [pytest.mark.gunicorn, pytest.mark.browser]
@@ -76,14 +79,6 @@ def static_site(folder):
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
-
-
-def users_named(project, env, *usernames):
-    code = (
-        "from django.contrib.auth import get_user_model\n"
-        f"print(get_user_model().objects.filter(username__in={list(usernames)!r}).count())\n"
-    )
-    return int(django_shell(project, env, code).split()[-1])
 
 
 def cors_errors(events, api):
@@ -146,7 +141,7 @@ def test_a_listed_origin_may_use_the_api_and_others_are_blocked_by_the_browser(
                     print(f"[{database}] CORS errors: {results[f'{which} CORS errors']}")
                 took = time.monotonic() - started
                 print(f"[{database}] both origins in Chromium: {took:.1f} s")
-            created = {which: users_named(project, env, name) for which, name in names.items()}
+            created = {which: count_users(project, env, name) for which, name in names.items()}
         finally:
             delete_users(project, env, *names.values())
 

@@ -4,22 +4,18 @@ Django answers some requests before any view of DRF runs: a Host header that is 
 a URL that matches no route, a form posted without its CSRF token, a method a plain view does
 not take, a crash. Over real HTTP against Gunicorn, each of them must come back in the same
 shape as DRF's own errors, and the public schema must not be hidden by a bad bearer header.
+
+Real services: the folder's Gunicorn (2 workers), and one whose cache table is missing (to
+crash), over HTTP, on SQLite and on PostgreSQL (a throwaway cluster).
 """
 
 import pytest
 import requests
 
+from tooling.constants import HEALTH, RESOURCES, TOKEN
 from tooling.served import gunicorn, relaxed_env
 
 pytestmark = pytest.mark.gunicorn
-
-
-@pytest.fixture(scope="module")
-def base(served_project):
-    _, project, env = served_project
-    with gunicorn(project, relaxed_env(env), "--workers", "1") as served:
-        base = served.base
-        yield base
 
 
 def send(method, url, **kwargs):
@@ -37,53 +33,52 @@ def assert_error(response, status, code, what):
     return body
 
 
-def test_errors_outside_the_api_views_are_json(served_project, base):
-    database = served_project[0]
+def test_errors_outside_the_api_views_are_json(service):
     answers = {
         "unknown Host": (
-            send("GET", f"{base}/healthz/", headers={"Host": "evil.example"}),
+            send("GET", service.url(HEALTH), headers={"Host": "evil.example"}),
             400,
             "bad_request",
         ),
-        "no such route": (send("GET", f"{base}/no/such/page/"), 404, "not_found"),
-        "POST to /healthz/": (send("POST", f"{base}/healthz/"), 405, "method_not_allowed"),
-        "PUT to /healthz/": (send("PUT", f"{base}/healthz/", data="x"), 405, "method_not_allowed"),
-        "DELETE /healthz/": (send("DELETE", f"{base}/healthz/"), 405, "method_not_allowed"),
+        "no such route": (send("GET", service.url("/no/such/page/")), 404, "not_found"),
+        "POST to /healthz/": (send("POST", service.url(HEALTH)), 405, "method_not_allowed"),
+        "PUT to /healthz/": (send("PUT", service.url(HEALTH), data="x"), 405, "method_not_allowed"),
+        "DELETE /healthz/": (send("DELETE", service.url(HEALTH)), 405, "method_not_allowed"),
         "login form without CSRF": (
-            send("POST", f"{base}/api-auth/login/", data={"username": "a", "password": "b"}),
+            send("POST", service.url("/api-auth/login/"), data={"username": "a", "password": "b"}),
             403,
             "csrf_failed",
         ),
         "admin form without CSRF": (
-            send("POST", f"{base}/admin/login/", data={"username": "a", "password": "b"}),
+            send("POST", service.url("/admin/login/"), data={"username": "a", "password": "b"}),
             403,
             "csrf_failed",
         ),
     }
     for what, (response, status, code) in answers.items():
         body = assert_error(response, status, code, what)
-        print(f"\n[{database}] {what}: {status} {body}", end="")
+        print(f"\n[{service.database}] {what}: {status} {body}", end="")
     assert answers["POST to /healthz/"][0].headers["Allow"] == "GET, HEAD"
-    head = send("HEAD", f"{base}/healthz/")
+    head = send("HEAD", service.url(HEALTH))
     assert (head.status_code, head.content) == (200, b"")
 
 
-def test_errors_of_the_api_views_carry_a_code(base):
+def test_errors_of_the_api_views_carry_a_code(service):
     refusals = {
-        "no token": (send("GET", f"{base}/api/v1/things/"), 401, "not_authenticated"),
+        "no token": (send("GET", service.url(RESOURCES)), 401, "not_authenticated"),
         "PUT to the token endpoint": (
-            send("PUT", f"{base}/api/token/", json={}),
+            send("PUT", service.url(TOKEN), json={}),
             405,
             "method_not_allowed",
         ),
         "text/plain body": (
-            send("POST", f"{base}/api/token/", data="x", headers={"Content-Type": "text/plain"}),
+            send("POST", service.url(TOKEN), data="x", headers={"Content-Type": "text/plain"}),
             415,
             "unsupported_media_type",
         ),
         "malformed JSON": (
             send(
-                "POST", f"{base}/api/token/", data="{", headers={"Content-Type": "application/json"}
+                "POST", service.url(TOKEN), data="{", headers={"Content-Type": "application/json"}
             ),
             400,
             "parse_error",
@@ -99,14 +94,13 @@ def test_a_crash_is_a_json_500_without_details(served_project):
     # fails with a database error, as it would if `migrate` had not created the table.
     broken = relaxed_env(env, CACHE_URL="dbcache://no_such_cache_table")
     with gunicorn(project, broken, "--workers", "1") as served:
-        base = served.base
-        crash = send("POST", f"{base}/api/token/", json={"username": "a", "password": "b"})
+        crash = send("POST", served.url(TOKEN), json={"username": "a", "password": "b"})
     body = assert_error(crash, 500, "server_error", "missing cache table")
     print(f"\n[{database}] a crash: 500 {body}")
     assert "no_such_cache_table" not in crash.text
 
 
-def test_the_schema_and_docs_ignore_a_bad_bearer_header(base):
+def test_the_schema_and_docs_ignore_a_bad_bearer_header(service):
     for path in ("/api/schema/", "/api/docs/"):
-        response = send("GET", f"{base}{path}", headers={"Authorization": "Bearer not-a-token"})
+        response = send("GET", service.url(path), headers={"Authorization": "Bearer not-a-token"})
         assert response.status_code == 200, f"{path}: {response.status_code} {response.text[:200]}"

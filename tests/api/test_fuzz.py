@@ -3,6 +3,9 @@
 It reads /api/schema/ from a live Gunicorn, sends generated requests (valid and invalid) with a
 valid bearer token, and runs all its checks: no 5xx, every status code, content type and body
 as documented, invalid data refused, valid data accepted, authentication not ignored.
+
+Real services: the folder's Gunicorn (2 workers) over HTTP, on SQLite and on PostgreSQL (a
+throwaway cluster); Schemathesis in a process of its own.
 """
 
 import json
@@ -16,7 +19,6 @@ import pytest
 import requests
 
 from tooling.accounts import login
-from tooling.served import gunicorn, relaxed_env
 
 pytestmark = pytest.mark.gunicorn
 
@@ -28,19 +30,14 @@ MAX_EXAMPLES = 25
 SEED = 4
 
 
-def test_schemathesis_finds_no_server_error_and_no_schema_violation(
-    served_project, username, tmp_path
-):
-    database, project, env = served_project
-    env = relaxed_env(env)
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(service, username, tmp_path):
     report = tmp_path / "schemathesis.json"
-    with gunicorn(project, env, "--workers", "2") as served, requests.Session() as http:
-        base = served.base
-        access = login(http, base, username)["access"]
+    with requests.Session() as http:
+        access = login(http, service.base, username)["access"]
         command = [
             sys.executable, "-m", "schemathesis.cli",
             "--config-file", str(TESTS / "schemathesis.toml"),
-            "run", f"{base}/api/schema/",
+            "run", service.url("/api/schema/"),
             "--header", f"Authorization: Bearer {access}",
             "--checks", "all",
             "--max-examples", str(MAX_EXAMPLES),
@@ -66,7 +63,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     operations, cases = summary["operations"], summary["test_cases"]
     phases = {name: phase["status"] for name, phase in summary["phases"].items()}
     print(
-        f"\n[{database}] schemathesis {summary['schemathesis_version']}: "
+        f"\n[{service.database}] schemathesis {summary['schemathesis_version']}: "
         f"{operations['tested']}/{operations['total']} operations, "
         f"{cases['generated']} cases generated, {len(summary['failures'])} failures, "
         f"{len(summary['errors'])} errors, in {duration:.1f} s; phases {phases}"

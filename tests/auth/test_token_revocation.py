@@ -1,9 +1,13 @@
-"""Tokens end when they should, over real HTTP against 3 Gunicorn workers, on each database.
+"""Tokens end when they should, even when requests race across workers.
 
-One refresh token buys one new pair, however many requests race with it; a refresh token that
-comes back after it was used ends every token of its user; a new password, a deactivation
-(and reactivation), the admin's "end sessions" action and a logout end every token and the
-browser sessions; a refresh chain ends a fixed time after the password was given.
+A stolen token must stop working as soon as its owner acts: one refresh token buys one new
+pair, however many requests race with it; a refresh token that comes back after it was used
+ends every token of its user; a new password, a deactivation (and reactivation), the admin's
+"end sessions" action and a logout end every token and the browser sessions; a refresh chain
+ends a fixed time after the password was given, however often it is renewed.
+
+Real services: the folder's Gunicorn (3 workers) over HTTP, on SQLite and on PostgreSQL (a
+throwaway cluster).
 """
 
 import json
@@ -16,28 +20,27 @@ import jwt
 import pytest
 import requests
 
-from tooling.accounts import bearer, create_superuser, login, session_login, temporary_users, unique
-from tooling.constants import RESOURCES
+from tooling.accounts import (
+    bearer,
+    create_superuser,
+    delete_users,
+    login,
+    post_login_form,
+    session_login,
+    temporary_users,
+    unique,
+)
+from tooling.constants import PASSWORD, RESOURCES
 from tooling.project import read_dotenv
-from tooling.served import gunicorn, relaxed_env
 
 pytestmark = pytest.mark.gunicorn
 
-WORKERS = 3
+WORKERS = 3  # of the folder's service (conftest.py)
 # The race: this many rounds, each sending one refresh token this many times at once.
 ROUNDS = 20
 RACERS = 3
 DAY = 24 * 60 * 60
 MAX_LIFETIME = 30 * DAY  # JWT_REFRESH_TOKEN_MAX_DAYS' default
-
-
-@pytest.fixture(scope="module")
-def service(served_project):
-    database, project, env = served_project
-    env = relaxed_env(env)
-    with gunicorn(project, env, "--workers", str(WORKERS)) as served:
-        served.database = database
-        yield served
 
 
 @pytest.fixture
@@ -102,10 +105,7 @@ def test_concurrent_refreshes_of_one_token_give_one_new_pair(service):
                 (won,) = (answer.json() for answer in answers if answer.status_code == 200)
                 assert accepted(service, won) == (False, False)
     finally:
-        service.shell(
-            "from django.contrib.auth import get_user_model\n"
-            f"get_user_model().objects.filter(username__in={names!r}).delete()\n"
-        )
+        delete_users(service.project, service.env, *names)
     took = time.monotonic() - started
     print(
         f"\n[{service.database}] {ROUNDS} rounds of {RACERS} simultaneous refreshes of one "
@@ -167,23 +167,13 @@ def test_the_admin_action_ends_every_token_and_session(service, user):
     try:
         with requests.Session() as http:
             tokens = login(http, service.base, user)
-        browser = session_login(service.base, user, "correct-horse-battery-staple")
+        browser = session_login(service.base, user, PASSWORD)
         assert browser.get(service.url(RESOURCES), timeout=30).status_code == 200
 
         admin = requests.Session()
         login_url = service.url("/admin/login/")
         admin.get(login_url, timeout=30)
-        signed_in = admin.post(
-            login_url,
-            data={
-                "username": admin_name,
-                "password": admin_password,
-                "csrfmiddlewaretoken": admin.cookies["csrftoken"],
-                "next": "/admin/",
-            },
-            headers={"Referer": login_url},
-            timeout=30,
-        )
+        signed_in = post_login_form(admin, login_url, admin_name, admin_password, next="/admin/")
         assert signed_in.history and signed_in.history[0].status_code == 302, signed_in.text[-500:]
         user_id = service.shell(
             "from django.contrib.auth import get_user_model\n"
@@ -205,14 +195,11 @@ def test_the_admin_action_ends_every_token_and_session(service, user):
         assert browser.get(service.url(RESOURCES), timeout=30).status_code == 401
         print(f"\n[{service.database}] admin action: the user's tokens and session ended")
     finally:
-        service.shell(
-            "from django.contrib.auth import get_user_model\n"
-            f"get_user_model().objects.filter(username={admin_name!r}).delete()\n"
-        )
+        delete_users(service.project, service.env, admin_name)
 
 
 def test_logout_ends_the_tokens_and_the_browsable_api_session(service, user):
-    browser = session_login(service.base, user, "correct-horse-battery-staple")
+    browser = session_login(service.base, user, PASSWORD)
     with requests.Session() as http:
         tokens = login(http, service.base, user)
     logout = requests.post(

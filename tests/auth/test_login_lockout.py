@@ -1,15 +1,18 @@
-"""Password guessing ends in 429 on every login, over real HTTP against 3 Gunicorn workers.
+"""Password guessing ends in a lockout (429) on every login, whichever worker answers.
 
 The token endpoint, the browsable API's login and the admin's login share one count of
 wrong passwords per client address and per username (django-axes, in the database, so every
 worker sees it). A made-up X-Forwarded-For does not get around it: with DJANGO_NUM_PROXIES=0
 the header is ignored, and with a proxy count that lets a client pick its address, the
-per-username count still holds. Each configuration runs on SQLite and on PostgreSQL.
+per-username count still holds. (The request-rate throttles are test_throttling.py.)
+
+Real services: Gunicorn with 3 workers and an access log, one server per configuration
+(plain HTTP, HTTPS behind no proxy, HTTPS with a proxy wrongly assumed), over HTTP, on SQLite
+and on PostgreSQL (a throwaway cluster, reset with psql).
 """
 
 import contextlib
 import sqlite3
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +21,12 @@ import pytest
 import requests
 
 from helpers.answers import assert_json_error
-from tooling.accounts import session_login, temporary_users
-from tooling.constants import PASSWORD
+from tooling.accounts import post_login_form, session_login, temporary_users
+from tooling.constants import PASSWORD, TOKEN
+from tooling.errors import UnexpectedAnswer
 from tooling.machine import run
 from tooling.processes import gunicorn_master, wait_for_workers
-from tooling.served import gunicorn
+from tooling.served import access_log_options, answers_by_worker, gunicorn
 
 pytestmark = pytest.mark.gunicorn
 
@@ -31,7 +35,6 @@ LIMIT = 4  # DJANGO_LOGIN_FAILURE_LIMIT for these tests
 AT_ONCE = 9
 COOL_OFF_MINUTES = 15
 CLEAR_FAILURES = "DELETE FROM axes_accessattempt"
-TOKEN_URL = "/api/token/"
 FORMS = ["/api-auth/login/", "/admin/login/"]
 # What each served configuration is: DJANGO_HTTPS, and DJANGO_NUM_PROXIES. The last one is
 # a proxy count that is wrong for a client reaching Gunicorn directly.
@@ -95,11 +98,9 @@ def service(request, served_project, tmp_path_factory):
     # With DJANGO_HTTPS the service expects the proxy's word that the client used HTTPS.
     headers = {"X-Forwarded-Proto": "https"} if https == "true" else {}
     log = tmp_path_factory.mktemp("access") / "access.log"
-    log_options = ["--access-logfile", str(log), "--access-logformat", "%(p)s %(s)s %(U)s"]
-    with gunicorn(project, env, "--workers", str(WORKERS), *log_options) as served:
-        base = served.base
-        wait_for_workers(gunicorn_master(base), WORKERS)
-        service = Service(database, request.param, project, env, base, headers, log)
+    with gunicorn(project, env, "--workers", str(WORKERS), *access_log_options(log)) as served:
+        wait_for_workers(gunicorn_master(served.base), WORKERS)
+        service = Service(database, request.param, project, env, served.base, headers, log)
         service.reset()
         yield service
         service.reset()
@@ -122,27 +123,21 @@ def module_users(service):
 def guess_token(service, username, password="wrong-guess", forwarded_for=None):
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     body = {"username": username, "password": password}
-    return service.post(TOKEN_URL, json=body, headers=headers)
+    return service.post(TOKEN, json=body, headers=headers)
 
 
-def access_log_lines(service):
-    return service.access_log.read_text().splitlines()
-
-
-def workers_by_status(service, path, since):
-    """(worker pid, status) -> answers to `path`, from the access log's line `since` on."""
-    served_by = Counter()
-    for line in access_log_lines(service)[since:]:
-        pid, status, logged_path = line.split()
-        if logged_path == path:
-            served_by[pid.strip("<>"), int(status)] += 1
-    return served_by
+def login_form(service, form):
+    """A browser session on one of the login forms: it posts (username, password) there."""
+    browser = requests.Session()
+    url = f"{service.base}{form}"
+    browser.get(url, timeout=30).raise_for_status()
+    return lambda username, password: post_login_form(browser, url, username, password)
 
 
 @EVERY_CONFIGURATION
 def test_wrong_passwords_on_the_token_endpoint_end_in_429(service, users):
     guessed, _ = users
-    since = len(access_log_lines(service))
+    since = len(service.access_log.read_text().splitlines())
     statuses = [guess_token(service, guessed).status_code for _ in range(LIMIT + 1)]
     # Then guesses at once, as from several clients, so that every worker takes some.
     with ThreadPoolExecutor(AT_ONCE) as pool:
@@ -159,7 +154,7 @@ def test_wrong_passwords_on_the_token_endpoint_end_in_429(service, users):
     assert body["code"] == "too_many_password_attempts"
     assert int(right.headers["Retry-After"]) == COOL_OFF_MINUTES * 60
     # The count is shared: some worker refused although it had not seen LIMIT failures.
-    served_by = workers_by_status(service, TOKEN_URL, since)
+    served_by = answers_by_worker(service.access_log, TOKEN, since)
     print(f"[{service.database}, {service.name}] answers per (worker, status): {dict(served_by)}")
     assert len({pid for pid, _ in served_by}) >= 2, served_by
     assert any(served_by[pid, 429] and served_by[pid, 401] < LIMIT - 1 for pid, _ in served_by)
@@ -169,20 +164,9 @@ def test_wrong_passwords_on_the_token_endpoint_end_in_429(service, users):
 @pytest.mark.parametrize("form", FORMS)
 def test_wrong_passwords_on_the_login_forms_end_in_a_429_page(service, users, form):
     guessed, _ = users
-    browser = requests.Session()
-    url = f"{service.base}{form}"
-    browser.get(url, timeout=30).raise_for_status()
-
-    def attempt(password):
-        form_data = {
-            "username": guessed,
-            "password": password,
-            "csrfmiddlewaretoken": browser.cookies["csrftoken"],
-        }
-        return browser.post(url, data=form_data, headers={"Referer": url}, timeout=30)
-
-    statuses = [attempt("wrong-guess").status_code for _ in range(LIMIT)]
-    right = attempt(PASSWORD)
+    attempt = login_form(service, form)
+    statuses = [attempt(guessed, "wrong-guess").status_code for _ in range(LIMIT)]
+    right = attempt(guessed, PASSWORD)
     print(
         f"\n[{service.database}] {form}: {LIMIT} wrong, then right: {statuses} {right.status_code}"
     )
@@ -200,17 +184,9 @@ def test_the_three_login_paths_share_one_count(service, users):
     for _ in range(LIMIT - 1):
         assert guess_token(service, guessed).status_code == 401
     # The next wrong password, through a form, is the one that locks.
-    browser = requests.Session()
-    url = f"{service.base}{FORMS[1]}"
-    browser.get(url, timeout=30)
-    form_data = {
-        "username": guessed,
-        "password": "wrong-guess",
-        "csrfmiddlewaretoken": browser.cookies["csrftoken"],
-    }
-    locked = browser.post(url, data=form_data, headers={"Referer": url}, timeout=30)
+    locked = login_form(service, FORMS[1])(guessed, "wrong-guess")
     assert locked.status_code == 429
-    with pytest.raises(AssertionError):  # a right password through the other form fails too
+    with pytest.raises(UnexpectedAnswer):  # a right password through the other form fails too
         session_login(service.base, guessed, PASSWORD)
 
 

@@ -1,0 +1,123 @@
+"""The secrets that protect every account: strong, in .env only, and never left weak.
+
+The post-generation hook writes DJANGO_SECRET_KEY, DJANGO_JWT_SIGNING_KEY (and, for
+PostgreSQL, the database password) into .env alone: readable by its owner only, kept out of
+git and of the Docker build context, and in no other rendered file. A key that protects
+nothing (empty, blank, or a signing key shorter than HS256's 32 bytes: an unfilled
+.env.example, a placeholder) stops `manage.py` and Gunicorn at start-up with one clear line,
+instead of a service that answers 500 at the first login or signs tokens anyone can forge.
+Passwords are stored with a slow, salted hash, and `check --deploy` finds nothing to warn of
+with the settings the container image runs with.
+
+Real services: Gunicorn, started with each weak key to see it refuse (no server is reached);
+`manage.py` against SQLite and a throwaway PostgreSQL cluster.
+"""
+
+import re
+import secrets
+import stat
+import time
+
+import pytest
+import requests
+
+from tooling.constants import SECRET_NAMES
+from tooling.machine import free_port, run
+from tooling.project import django_shell, read_dotenv
+
+pytestmark = pytest.mark.gunicorn
+
+WEAK_KEYS = {
+    "empty secret key": ("DJANGO_SECRET_KEY", "", "DJANGO_SECRET_KEY is empty"),
+    "blank secret key": ("DJANGO_SECRET_KEY", "   ", "DJANGO_SECRET_KEY is empty"),
+    "empty signing key": ("DJANGO_JWT_SIGNING_KEY", "", "DJANGO_JWT_SIGNING_KEY is 0 bytes"),
+    "31-byte signing key": (
+        "DJANGO_JWT_SIGNING_KEY",
+        "k" * 31,
+        "DJANGO_JWT_SIGNING_KEY is 31 bytes",
+    ),
+}
+
+
+@pytest.mark.parametrize("what", list(WEAK_KEYS))
+def test_weak_keys_stop_manage_py_and_gunicorn(served_project, what):
+    database, project, env = served_project
+    name, value, message = WEAK_KEYS[what]
+    weak = {**env, name: value}
+
+    check = run(["python", "manage.py", "check"], cwd=project, env=weak, check=False)
+    last_line = check.stderr.strip().splitlines()[-1]
+    print(f"\n[{database}] {what}: manage.py check exits {check.returncode}: {last_line}")
+    assert check.returncode != 0
+    assert last_line.startswith(f"django.core.exceptions.ImproperlyConfigured: {message}")
+
+    port = free_port()
+    started = time.monotonic()
+    gunicorn = run(
+        ["gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=project,
+        env=weak,
+        check=False,
+        timeout=120,
+    )
+    took = time.monotonic() - started
+    output = gunicorn.stdout + gunicorn.stderr
+    print(f"[{database}] {what}: gunicorn exits {gunicorn.returncode} after {took:.1f} s")
+    assert gunicorn.returncode != 0
+    assert f"ImproperlyConfigured: {message}" in output
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{port}/healthz/", timeout=5)
+
+
+def test_a_32_byte_signing_key_is_enough(served_project):
+    _, project, env = served_project
+    key = secrets.token_hex(16)  # 32 characters, 32 bytes
+    result = run(
+        ["python", "manage.py", "check"], cwd=project, env={**env, "DJANGO_JWT_SIGNING_KEY": key}
+    )
+    assert "System check identified no issues" in result.stdout
+
+
+def test_deploy_check_is_clean_with_the_container_settings(served_project):
+    database, project, env = served_project
+    # The Dockerfile sets DJANGO_HTTPS=true; DJANGO_DEBUG stays unset, as in the image.
+    container_env = {key: value for key, value in env.items() if key != "DJANGO_DEBUG"}
+    container_env["DJANGO_HTTPS"] = "true"
+    command = ["python", "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+    result = run(command, cwd=project, env=container_env)
+    print(f"\n[{database}] check --deploy: {result.stdout.strip()} {result.stderr.strip()}")
+    assert "System check identified no issues" in result.stdout
+
+
+def test_passwords_are_stored_with_a_strong_hash(served_project, make_users):
+    database, project, env = served_project
+    (username,) = make_users("hashed")
+    stored = django_shell(
+        project,
+        env,
+        "from django.contrib.auth import get_user_model\n"
+        f"print(get_user_model().objects.get(username={username!r}).password)",
+    ).split()[-1]
+    algorithm, rest = stored.split("$", 1)
+    print(f"\n[{database}] stored password: {algorithm}${rest.split('$')[0]}$...")
+    assert re.match(r"pbkdf2_sha256\$1000000\$|argon2", stored)
+
+
+def test_secrets_stay_in_the_dotenv_file(served_project):
+    database, project, env = served_project
+    dotenv = project / ".env"
+    assert stat.S_IMODE(dotenv.stat().st_mode) == 0o600
+    for ignore_file in (".gitignore", ".dockerignore"):
+        assert ".env" in (project / ignore_file).read_text().splitlines(), ignore_file
+
+    values = read_dotenv(project)
+    secret_values = {name: values[name] for name in SECRET_NAMES if values.get(name)}
+    assert {"DJANGO_SECRET_KEY", "DJANGO_JWT_SIGNING_KEY"} <= set(secret_values)
+    scanned = 0
+    for path in project.rglob("*"):
+        if path.is_file() and path != dotenv:
+            content = path.read_bytes()
+            scanned += 1
+            for name, value in secret_values.items():
+                assert value.encode() not in content, f"{name} is written in {path}"
+    print(f"\n[{database}] {sorted(secret_values)} found in no other file of {scanned}")
