@@ -17,6 +17,7 @@ from ci_plugin import (  # noqa: F401
 from tooling.accounts import temporary_users
 from tooling.constants import DATABASES, sqlite_url
 from tooling.postgres import PostgresCluster
+from tooling.processes import wait_for_workers
 from tooling.project import RenderedProject, project_venv, render, venv_env
 from tooling.served import gunicorn, relaxed_env
 
@@ -67,12 +68,15 @@ def username(served_project, request):
         yield username
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def service(served_project):
-    """The served project under Gunicorn (2 workers) for one test module, throttles relaxed."""
-    env = relaxed_env(served_project.env)
-    with gunicorn(served_project.project, env, "--workers", "2") as served:
-        served.database = served_project.database
+    """The project under Gunicorn with 3 workers, throttles relaxed: one server per database
+    for every module that needs no settings of its own (a start costs seconds; the modules
+    share nothing through it but the database they share anyway). All 3 workers are up before
+    the first test, so that racing requests land in different processes."""
+    database, project, env = served_project
+    with gunicorn(project, relaxed_env(env), "--workers", "3", database=database) as served:
+        wait_for_workers(served.process.pid, 3)
         yield served
 
 

@@ -8,7 +8,7 @@ tests turn it into a failed test (tests/ci_plugin.py) or the bench into its exit
 | `constants` | paths, databases, routes, secret names, stand-in images: each defined once |
 | `errors` | the exceptions the tooling raises |
 | `machine` | commands, tools on PATH, free ports, stopping process groups |
-| `processes` | /proc: a process's children, CPU time and memory; Gunicorn's master and workers |
+| `processes` | /proc: a process's children, CPU time and memory; a Gunicorn master's workers |
 | `project` | rendering the template, the rendered projects' cached virtualenv, `.env` |
 | `served` | a rendered project served over HTTP (`ServedProject`), and waiting for health |
 | `postgres` | a throwaway PostgreSQL cluster, plain or TLS-only |

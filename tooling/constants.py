@@ -13,6 +13,7 @@ DATABASES = ("sqlite", "postgres")
 RESOURCES = "/api/v1/things/"
 HEALTH = "/healthz/"
 TOKEN = "/api/token/"
+REGISTER = "/api/register/"
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105 (throwaway users of throwaway databases)
 
 # The secrets the post-generation hook writes into .env, and only there.

@@ -1,11 +1,10 @@
-"""What /proc says of a process: its children, its CPU time and its memory; and which of them
-are a Gunicorn master and its workers."""
+"""What /proc says of a process: its children, its CPU time and its memory; and a Gunicorn
+master's workers (the master is the process tooling.served started)."""
 
 import contextlib
 import os
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from .errors import NotReady
 
@@ -47,19 +46,6 @@ def resident_mb(pid, file="status", field="VmRSS:"):
 def proportional_mb(pid):
     """Proportional set size in MB: private pages, plus a share of each shared page."""
     return resident_mb(pid, "smaps_rollup", "Pss:")
-
-
-def gunicorn_master(base):
-    """The PID of the Gunicorn master, a child of this process, that binds `base`'s address."""
-    bind = urlsplit(base).netloc
-    for pid in child_pids(os.getpid()):
-        try:
-            arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if bind.encode() in arguments:
-            return pid
-    raise LookupError(f"no Gunicorn master of this process binds {bind}")
 
 
 def wait_for_workers(master, count, gone=(), timeout=30):

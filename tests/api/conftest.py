@@ -3,18 +3,6 @@
 import pytest
 
 from tooling.accounts import temporary_users, username_prefix
-from tooling.served import gunicorn, relaxed_env
-
-
-# One server per database for every module of this folder that needs no settings of its own:
-# a start costs seconds, and these tests share nothing through it but the database they would
-# share anyway.
-@pytest.fixture(scope="session")
-def service(served_project):
-    """The served project under 2 Gunicorn workers, throttles relaxed."""
-    database, project, env = served_project
-    with gunicorn(project, relaxed_env(env), "--workers", "2", database=database) as served:
-        yield served
 
 
 @pytest.fixture

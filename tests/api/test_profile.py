@@ -16,11 +16,10 @@ import pytest
 
 from helpers.answers import assert_json_error
 from tooling.accounts import bearer, login, temporary_users
-from tooling.constants import PASSWORD, TOKEN
+from tooling.constants import PASSWORD, REGISTER, TOKEN
 
 pytestmark = pytest.mark.gunicorn
 
-REGISTER = "/api/register/"
 ME = "/api/me/"
 PASSWORD_CHANGE = "/api/password/change/"
 

@@ -19,12 +19,11 @@ import requests
 
 from helpers.answers import assert_json_error
 from tooling.accounts import count_users
-from tooling.constants import PASSWORD, TOKEN
+from tooling.constants import PASSWORD, REGISTER, TOKEN
 from tooling.served import gunicorn, relaxed_env
 
 pytestmark = pytest.mark.gunicorn
 
-REGISTER = "/api/register/"
 TOO_BIG = 2_621_440 + 1  # one byte over Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB)
 RACERS = 8  # sign-ups sent at once for one name
 

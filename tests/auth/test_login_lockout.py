@@ -25,7 +25,7 @@ from tooling.accounts import post_login_form, session_login, temporary_users
 from tooling.constants import PASSWORD, TOKEN
 from tooling.errors import UnexpectedAnswer
 from tooling.machine import run
-from tooling.processes import gunicorn_master, wait_for_workers
+from tooling.processes import wait_for_workers
 from tooling.served import access_log_options, answers_by_worker, gunicorn
 
 pytestmark = pytest.mark.gunicorn
@@ -99,7 +99,7 @@ def service(request, served_project, tmp_path_factory):
     headers = {"X-Forwarded-Proto": "https"} if https == "true" else {}
     log = tmp_path_factory.mktemp("access") / "access.log"
     with gunicorn(project, env, "--workers", str(WORKERS), *access_log_options(log)) as served:
-        wait_for_workers(gunicorn_master(served.base), WORKERS)
+        wait_for_workers(served.process.pid, WORKERS)
         service = Service(database, request.param, project, env, served.base, headers, log)
         service.reset()
         yield service

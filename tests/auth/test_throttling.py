@@ -18,8 +18,8 @@ import requests
 
 from helpers.answers import assert_json_error
 from tooling.accounts import count_users, username_prefix
-from tooling.constants import PASSWORD, TOKEN
-from tooling.processes import gunicorn_master, wait_for_workers
+from tooling.constants import PASSWORD, REGISTER, TOKEN
+from tooling.processes import wait_for_workers
 from tooling.project import read_dotenv
 from tooling.served import access_log_options, answers_by_worker, gunicorn
 
@@ -31,7 +31,6 @@ TOKEN_RATE = 5  # DJANGO_TOKEN_THROTTLE_RATE per minute, for these tests
 SPOOFED = 12
 # Sign-ups sent from one address; the rate is the one .env gives (DJANGO_REGISTER_THROTTLE_RATE).
 FLOOD = 200
-REGISTER = "/api/register/"
 CLEAR_CACHE = "from django.core.cache import cache; cache.clear()"
 
 
@@ -47,7 +46,7 @@ def limited(served_project, access_log):
     env = {**env, "DJANGO_TOKEN_THROTTLE_RATE": f"{TOKEN_RATE}/minute"}
     options = ["--workers", str(WORKERS), *access_log_options(access_log)]
     with gunicorn(project, env, *options, database=database) as served:
-        wait_for_workers(gunicorn_master(served.base), WORKERS)
+        wait_for_workers(served.process.pid, WORKERS)
         yield served
 
 

@@ -35,7 +35,7 @@ from tooling.project import read_dotenv
 
 pytestmark = pytest.mark.gunicorn
 
-WORKERS = 3  # of the folder's service (conftest.py)
+WORKERS = 3  # of the shared service (tests/conftest.py)
 # The race: this many rounds, each sending one refresh token this many times at once.
 ROUNDS = 20
 RACERS = 3
