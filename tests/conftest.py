@@ -49,7 +49,7 @@ def database_url(postgres):
 
 
 @pytest.fixture(scope="session", params=DATABASES)
-def served_project(request, tmp_path_factory, venv):
+def rendered_project(request, tmp_path_factory, venv):
     """A rendered, migrated project per database with the env to run its commands in."""
     database = request.param
     project = render(tmp_path_factory.mktemp(database), database=database)
@@ -61,20 +61,20 @@ def served_project(request, tmp_path_factory, venv):
 
 
 @pytest.fixture
-def username(served_project, request):
+def username(rendered_project, request):
     """A user of the test's own, named after its module; it goes afterwards, with all it wrote."""
     name = request.module.__name__.removeprefix("test_")
-    with temporary_users(served_project.project, served_project.env, name) as (username,):
+    with temporary_users(rendered_project.project, rendered_project.env, name) as (username,):
         yield username
 
 
 @pytest.fixture(scope="session")
-def service(served_project):
+def service(rendered_project):
     """The project under Gunicorn with 3 workers, throttles relaxed: one server per database
     for every module that needs no settings of its own (a start costs seconds; the modules
     share nothing through it but the database they share anyway). All 3 workers are up before
     the first test, so that racing requests land in different processes."""
-    database, project, env = served_project
+    database, project, env = rendered_project
     with gunicorn(project, relaxed_env(env), "--workers", "3", database=database) as served:
         wait_for_workers(served.process.pid, 3)
         yield served

@@ -6,9 +6,9 @@ from tooling.accounts import temporary_users, username_prefix
 
 
 @pytest.fixture
-def prefix(served_project):
+def prefix(rendered_project):
     """A username prefix of the test's own; the users signed up with it go afterwards."""
-    _, project, env = served_project
+    _, project, env = rendered_project
     with username_prefix(project, env, "signup") as name:
         yield name
 

@@ -98,10 +98,10 @@ def cors_errors(events, api):
 
 
 def test_a_listed_origin_may_use_the_api_and_others_are_blocked_by_the_browser(
-    served_project, tmp_path
+    rendered_project, tmp_path
 ):
     require("chromium")
-    database, project, env = served_project
+    database, project, env = rendered_project
     (tmp_path / "index.html").write_text(PAGE)
     names = {"listed": unique("cors-listed"), "unlisted": unique("cors-unlisted")}
     results = {}

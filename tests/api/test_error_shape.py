@@ -88,8 +88,8 @@ def test_errors_of_the_api_views_carry_a_code(service):
         assert_error(response, status, code, what)
 
 
-def test_a_crash_is_a_json_500_without_details(served_project):
-    database, project, env = served_project
+def test_a_crash_is_a_json_500_without_details(rendered_project):
+    database, project, env = rendered_project
     # A cache table that does not exist: the token endpoint's throttle reads the cache and
     # fails with a database error, as it would if `migrate` had not created the table.
     broken = relaxed_env(env, CACHE_URL="dbcache://no_such_cache_table")

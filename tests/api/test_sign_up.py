@@ -140,8 +140,8 @@ def test_racing_sign_ups_of_one_name_make_one_user(service, prefix):
     assert count_users(service.project, service.env, prefix) == 1
 
 
-def test_sign_up_can_be_turned_off(served_project, prefix):
-    database, project, env = served_project
+def test_sign_up_can_be_turned_off(rendered_project, prefix):
+    database, project, env = rendered_project
     with gunicorn(project, relaxed_env(env, DJANGO_ALLOW_SIGNUP="false")) as served:
         response = requests.post(
             served.url(REGISTER), json={"username": prefix, "password": PASSWORD}, timeout=30

@@ -81,8 +81,8 @@ HTTP_ONLY = pytest.mark.parametrize("service", ["http"], indirect=True)
 
 
 @pytest.fixture(scope="module")
-def service(request, served_project, tmp_path_factory):
-    database, project, env = served_project
+def service(request, rendered_project, tmp_path_factory):
+    database, project, env = rendered_project
     https, proxies = CONFIGURATIONS[request.param]
     env = {
         **env,

@@ -40,8 +40,8 @@ WEAK_KEYS = {
 
 
 @pytest.mark.parametrize("what", list(WEAK_KEYS))
-def test_weak_keys_stop_manage_py_and_gunicorn(served_project, what):
-    database, project, env = served_project
+def test_weak_keys_stop_manage_py_and_gunicorn(rendered_project, what):
+    database, project, env = rendered_project
     name, value, message = WEAK_KEYS[what]
     weak = {**env, name: value}
 
@@ -69,8 +69,8 @@ def test_weak_keys_stop_manage_py_and_gunicorn(served_project, what):
         requests.get(f"http://127.0.0.1:{port}/healthz/", timeout=5)
 
 
-def test_a_32_byte_signing_key_is_enough(served_project):
-    _, project, env = served_project
+def test_a_32_byte_signing_key_is_enough(rendered_project):
+    _, project, env = rendered_project
     key = secrets.token_hex(16)  # 32 characters, 32 bytes
     result = run(
         ["python", "manage.py", "check"], cwd=project, env={**env, "DJANGO_JWT_SIGNING_KEY": key}
@@ -78,8 +78,8 @@ def test_a_32_byte_signing_key_is_enough(served_project):
     assert "System check identified no issues" in result.stdout
 
 
-def test_deploy_check_is_clean_with_the_container_settings(served_project):
-    database, project, env = served_project
+def test_deploy_check_is_clean_with_the_container_settings(rendered_project):
+    database, project, env = rendered_project
     # The Dockerfile sets DJANGO_HTTPS=true; DJANGO_DEBUG stays unset, as in the image.
     container_env = {key: value for key, value in env.items() if key != "DJANGO_DEBUG"}
     container_env["DJANGO_HTTPS"] = "true"
@@ -89,8 +89,8 @@ def test_deploy_check_is_clean_with_the_container_settings(served_project):
     assert "System check identified no issues" in result.stdout
 
 
-def test_passwords_are_stored_with_a_strong_hash(served_project, make_users):
-    database, project, env = served_project
+def test_passwords_are_stored_with_a_strong_hash(rendered_project, make_users):
+    database, project, env = rendered_project
     (username,) = make_users("hashed")
     stored = django_shell(
         project,
@@ -103,8 +103,8 @@ def test_passwords_are_stored_with_a_strong_hash(served_project, make_users):
     assert re.match(r"pbkdf2_sha256\$1000000\$|argon2", stored)
 
 
-def test_secrets_stay_in_the_dotenv_file(served_project):
-    database, project, env = served_project
+def test_secrets_stay_in_the_dotenv_file(rendered_project):
+    database, project, env = rendered_project
     dotenv = project / ".env"
     assert stat.S_IMODE(dotenv.stat().st_mode) == 0o600
     for ignore_file in (".gitignore", ".dockerignore"):

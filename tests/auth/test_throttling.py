@@ -40,9 +40,9 @@ def access_log(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def limited(served_project, access_log):
+def limited(rendered_project, access_log):
     """The project under 3 workers with the throttles of .env, but 5 logins a minute."""
-    database, project, env = served_project
+    database, project, env = rendered_project
     env = {**env, "DJANGO_TOKEN_THROTTLE_RATE": f"{TOKEN_RATE}/minute"}
     options = ["--workers", str(WORKERS), *access_log_options(access_log)]
     with gunicorn(project, env, *options, database=database) as served:

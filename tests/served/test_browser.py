@@ -13,7 +13,7 @@ from tooling.constants import TEMPLATE
 from tooling.machine import require
 from tooling.served import gunicorn
 
-RESOURCE_LIST = "/api/v1/things/"  # served_project renders the default resource, `thing`
+RESOURCE_LIST = "/api/v1/things/"  # rendered_project renders the default resource, `thing`
 SCREENSHOTS = TEMPLATE / "artifacts" / "browser"
 TRANSPARENT = "rgba(0, 0, 0, 0)"
 
@@ -33,10 +33,10 @@ def empty_stylesheets(page):
     )
 
 
-@pytest.mark.parametrize("served_project", ["sqlite"], indirect=True)
-def test_pages_are_styled_in_chromium(served_project):
+@pytest.mark.parametrize("rendered_project", ["sqlite"], indirect=True)
+def test_pages_are_styled_in_chromium(rendered_project):
     require("chromium")
-    _, project, env = served_project
+    _, project, env = rendered_project
     password = create_superuser(project, env, "browser-checker")
     with gunicorn(project, env) as served, chromium() as page:
         base = served.base

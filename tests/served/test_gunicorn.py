@@ -42,10 +42,10 @@ def test_migrations_match_the_models(project):
     run(["python", "manage.py", "makemigrations", "--check", "--dry-run"], cwd=folder, env=env)
 
 
-def test_static_files_collect_hashed_and_compressed(served_project):
+def test_static_files_collect_hashed_and_compressed(rendered_project):
     """The served project's collectstatic ran for real (not --dry-run, which skips hashing and
     compressing, where it breaks on a stylesheet that references a missing file)."""
-    _, project, _ = served_project
+    _, project, _ = rendered_project
     root = project / "staticfiles"
     manifest = json.loads((root / "staticfiles.json").read_text())["paths"]
     files = [path for path in root.rglob("*") if path.is_file()]

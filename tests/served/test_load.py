@@ -55,8 +55,8 @@ class Client:
         return self.request("POST", RESOURCES, json={"name": f"load {number}", "description": "x"})
 
 
-def test_concurrent_writers_and_readers_lose_nothing(served_project, username, tmp_path):
-    database, project, env = served_project
+def test_concurrent_writers_and_readers_lose_nothing(rendered_project, username, tmp_path):
+    database, project, env = rendered_project
     error_log = tmp_path / "error.log"
     # Django's own log goes to stderr; --capture-output sends it to the error log too.
     log_options = ["--error-logfile", str(error_log), "--capture-output"]
@@ -126,11 +126,11 @@ def serving_worker(workers, server_port, client):
     raise LookupError(f"no worker of {workers} holds the connection from port {client_port}")
 
 
-def test_a_killed_worker_costs_only_its_own_request(served_project, username):
+def test_a_killed_worker_costs_only_its_own_request(rendered_project, username):
     """SIGKILL to the worker serving a request that is known to be in flight (its body is
     half sent): that request gets no answer, and every other request of a concurrent load
     succeeds, is written once, and the master replaces the worker."""
-    database, project, env = served_project
+    database, project, env = rendered_project
     posts, clients, kill_after = 800, 16, 200
     with gunicorn(project, relaxed_env(env), "--workers", str(WORKERS)) as served:
         base = served.base

@@ -15,7 +15,7 @@ import requests
 from tooling.accounts import create_superuser, session_login
 from tooling.served import gunicorn
 
-RESOURCE_LIST = "/api/v1/things/"  # served_project renders the default resource, `thing`
+RESOURCE_LIST = "/api/v1/things/"  # rendered_project renders the default resource, `thing`
 STATIC = "/static/"
 ONE_YEAR = 365 * 24 * 60 * 60
 # ManifestStaticFilesStorage puts 12 hex digits of the content's MD5 before the extension.
@@ -61,9 +61,9 @@ def page_assets(html):
 
 
 @pytest.fixture(scope="module")
-def site(served_project):
+def site(rendered_project):
     """(base URL, username, password): the project under Gunicorn, with a superuser."""
-    _, project, env = served_project
+    _, project, env = rendered_project
     password = create_superuser(project, env, "static-checker")
     with gunicorn(project, env) as served:
         base = served.base

@@ -140,13 +140,13 @@ def run_walkthrough(steps, project, env, terminal):
 
 
 @pytest.mark.gunicorn
-def test_walkthrough_works_as_written(served_project, tmp_path):
+def test_walkthrough_works_as_written(rendered_project, tmp_path):
     """The README's httpie steps, against Gunicorn (DEBUG off), in a terminal and in a script.
 
     In a terminal httpie shows every answer's status line; in a script only the bodies, and
     the last step asks for its status line itself.
     """
-    database, project, env = served_project
+    database, project, env = rendered_project
     readme = (project / "README.md").read_text()
     names = {True: unique("walker-tty"), False: unique("walker-script")}
     outputs = {}
