@@ -26,14 +26,17 @@ def create_users(project, env, *usernames, password=PASSWORD):
     )
 
 
+def deleting_users(**lookup):
+    """The Django code that deletes the users a lookup finds, with everything they own."""
+    return (
+        "from django.contrib.auth import get_user_model\n"
+        f"get_user_model().objects.filter(**{lookup!r}).delete()\n"
+    )
+
+
 def delete_users(project, env, *usernames):
     """Delete these users, and with them everything they own."""
-    django_shell(
-        project,
-        env,
-        "from django.contrib.auth import get_user_model\n"
-        f"get_user_model().objects.filter(username__in={list(usernames)!r}).delete()\n",
-    )
+    django_shell(project, env, deleting_users(username__in=list(usernames)))
 
 
 @contextlib.contextmanager
@@ -65,12 +68,7 @@ def username_prefix(project, env, name):
     try:
         yield prefix
     finally:
-        django_shell(
-            project,
-            env,
-            "from django.contrib.auth import get_user_model\n"
-            f"get_user_model().objects.filter(username__startswith={prefix!r}).delete()\n",
-        )
+        django_shell(project, env, deleting_users(username__startswith=prefix))
 
 
 def count_rows(project, env, owner=None):

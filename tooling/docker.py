@@ -72,8 +72,9 @@ def inspect_image(image):
     return json.loads(run(["docker", "image", "inspect", image], timeout=30).stdout)[0]
 
 
-def build_image(context, tag, client="docker", buildkit=False):
+def build_image(context, tag, client="docker", buildkit=False, target=None):
     """`docker build` of a rendered project on the stand-in base: (seconds, the build's output).
+    `target` builds a stage short of the last (the project's `dev` stage).
 
     The tag is kept, so that the next run hits Docker's layer cache. The images it replaced
     (untagged, carrying TEST_LABEL) are removed once no container uses them; the layer cache
@@ -82,6 +83,7 @@ def build_image(context, tag, client="docker", buildkit=False):
     started = time.monotonic()
     result = run(
         [client, "build", "--network", "host", "--label", f"{TEST_LABEL}=true"]
+        + (["--target", target] if target else [])
         + ["--build-arg", f"BASE_IMAGE={STANDIN_PYTHON_IMAGE}", "-t", tag, "."],
         cwd=context,
         env=docker_env(DOCKER_BUILDKIT="1" if buildkit else "0"),

@@ -48,17 +48,19 @@ class ServedProject:
         return self.log_file.read()
 
 
-def wait_until_answers(url, timeout=60, alive=lambda: True, why=lambda: "", interval=0.2):
+def wait_until_answers(
+    url, timeout=60, alive=lambda: True, why=lambda: "", interval=0.2, verify=True
+):
     """Until `url` answers 200, asking every `interval` seconds (shorter when the wait itself
     is timed). NotReady when `alive()` turns false or after `timeout`; `why()` tells what the
-    server printed."""
+    server printed. `verify` as for requests: a CA file for a self-signed certificate."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not alive():
             raise NotReady(f"the server of {url} has exited:\n{why()[-4000:]}")
         # Not listening yet, or a first answer slowed by imports and a busy machine: ask again.
         with contextlib.suppress(requests.ConnectionError, requests.Timeout):
-            if requests.get(url, timeout=2).status_code == 200:
+            if requests.get(url, timeout=2, verify=verify).status_code == 200:
                 return
         time.sleep(interval)
     raise NotReady(f"{url} did not answer 200 within {timeout} s:\n{why()[-4000:]}")

@@ -1,7 +1,6 @@
 """A rendered project's compose stack: its image, bringing it up, its API through the one port
 it publishes, and the commands its README gives for the web containers."""
 
-import contextlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -9,11 +8,13 @@ from pathlib import Path
 
 import requests
 
+from .accounts import deleting_users
 from .constants import HEALTH, PASSWORD, RESOURCES, SECRET_NAMES, STANDIN_PYTHON_IMAGE, TOKEN
 from .docker import Compose, inspect_image
-from .errors import NotReady, UnexpectedAnswer
+from .errors import UnexpectedAnswer
 from .machine import free_port, run
 from .project import read_dotenv
+from .served import wait_until_answers
 
 
 class Client:
@@ -68,13 +69,9 @@ def bring_up(compose, *up_options, base, verify=True, timeout=120):
     a self-signed certificate)."""
     started = time.monotonic()
     up = compose("up", "-d", *up_options)
-    url = f"{base}{HEALTH}"
-    while time.monotonic() - started < timeout:
-        with contextlib.suppress(requests.ConnectionError, requests.Timeout):
-            if requests.get(url, timeout=2, verify=verify).status_code == 200:
-                return time.monotonic() - started, up.stdout + up.stderr
-        time.sleep(0.3)
-    raise NotReady(f"{url} did not answer 200 within {timeout} s:\n{compose.logs()}")
+    left = timeout - (time.monotonic() - started)
+    wait_until_answers(f"{base}{HEALTH}", left, why=compose.logs, verify=verify)
+    return time.monotonic() - started, up.stdout + up.stderr
 
 
 def python_in_network(compose, image, script, **env):
@@ -118,11 +115,7 @@ def stack_shell(compose, code):
 
 def delete_users(compose, *usernames):
     """Delete these users of the stack's database, and with them everything they own."""
-    stack_shell(
-        compose,
-        "from django.contrib.auth import get_user_model\n"
-        f"get_user_model().objects.filter(username__in={list(usernames)!r}).delete()",
-    )
+    stack_shell(compose, deleting_users(username__in=list(usernames)))
 
 
 def make_certificate(folder):
@@ -176,7 +169,7 @@ class Built:
 
 class RunningStack(Compose):
     """The compose stack of a Built project, published on `base` by its proxy, with `replicas`
-    web containers; first_up holds what its first `up` printed."""
+    web containers; first_up holds what its first `up` printed (with --build, the builds)."""
 
     def __init__(self, built, name, replicas=1):
         port = free_port()
@@ -188,5 +181,6 @@ class RunningStack(Compose):
     def up(self, *options, base=None, verify=True):
         """`up -d` with as many replicas as at first, until it answers; the seconds it took."""
         scale = ("--scale", f"web={self.replicas}")
-        took, _ = bring_up(self, *scale, *options, base=base or self.base, verify=verify)
+        took, printed = bring_up(self, *scale, *options, base=base or self.base, verify=verify)
+        self.first_up = self.first_up or printed
         return took

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from tooling.constants import DATABASES, STANDIN_IMAGES, STANDIN_PYTHON_IMAGE
+from tooling.constants import DATABASES, STANDIN_IMAGES
 from tooling.dev_project import DevProject
-from tooling.docker import build_image, docker_env, require_engine, shell_env
+from tooling.docker import build_image, require_engine, shell_env
 from tooling.machine import free_port, require, run
 from tooling.project import render
-from tooling.stack import Built, RunningStack, bring_up, make_certificate
+from tooling.stack import Built, RunningStack, make_certificate
 
 WORKERS = 3  # Gunicorn workers of the rendered projects: the template's default
 HOST_USER = 1000  # owns the daily loop's project folder: not root, not the image's user (10001)
@@ -89,8 +89,7 @@ def running_stack(built, *up_options, replicas=1):
     stack = RunningStack(built, f"drfauthtest{built.database}{os.getpid()}", replicas)
     try:
         started = time.monotonic()
-        scale = ("--scale", f"web={replicas}") if replicas > 1 else ()
-        _, stack.first_up = bring_up(stack, *up_options, *scale, base=stack.base)
+        stack.up(*up_options)
         # Docker's own health check too, once per stack: it runs in the stack's settings.
         stack.wait_until_healthy("web", f"{stack.base}/healthz/")
         built.phases["up to healthy"] = time.monotonic() - started
@@ -145,13 +144,7 @@ def dev(request, tmp_path_factory):
         **STANDIN_IMAGES,
     )
     dev = DevProject(database, project, env, HOST_USER)
-    run(
-        ["docker", "build", "--network", "host", "--target", "dev"]
-        + ["--build-arg", f"BASE_IMAGE={STANDIN_PYTHON_IMAGE}", "-t", env["DEV_IMAGE"], "."],
-        cwd=project,
-        env=docker_env(DOCKER_BUILDKIT="0"),
-        timeout=900,
-    )
+    build_image(project, env["DEV_IMAGE"], target="dev")
     dev.report("render + dev image", time.monotonic() - started)
     yield dev
     dev.compose("down", "-v", "--remove-orphans", check=False)

@@ -17,7 +17,7 @@ import requests
 
 from tooling.machine import require, run
 from tooling.postgres import PostgresCluster, make_ca
-from tooling.project import django_shell, render, venv_env
+from tooling.project import django_shell, manage, render, venv_env
 from tooling.served import gunicorn
 
 pytestmark = pytest.mark.gunicorn
@@ -60,10 +60,6 @@ def tls_in_use(project, env):
 
 def with_query(url, **params):
     return f"{url}?{urlencode(params)}"
-
-
-def manage(project, env, *args, check=True):
-    return run(["python", "manage.py", *args], cwd=project, env=env, check=check)
 
 
 def test_sslmode_require_connects_over_tls_and_plain_is_refused(venv, project, database):
