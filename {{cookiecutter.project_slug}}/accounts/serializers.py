@@ -3,10 +3,10 @@
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from rest_framework import serializers
 
-from config.fields import StrictCharField
+from config.fields import StrictCharField, StrictModelSerializer
 
 from . import passwords
 from .tokens import TokenObtainPairSerializer
@@ -85,11 +85,7 @@ class SignUpSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"username": [USERNAME_TAKEN]}) from None
 
 
-class MeSerializer(serializers.ModelSerializer):
-    serializer_field_mapping = {
-        **serializers.ModelSerializer.serializer_field_mapping,
-        models.CharField: StrictCharField,
-    }
+class MeSerializer(StrictModelSerializer):
     # Fields that never change through this endpoint. A request that names one is refused,
     # not silently ignored, so that no client believes it changed them.
     PROTECTED = {

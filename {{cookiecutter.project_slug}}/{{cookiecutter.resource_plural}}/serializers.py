@@ -1,19 +1,13 @@
 import copy
 
-from django.db import models
 from rest_framework import serializers
 
-from config.fields import StrictCharField
+from config.fields import StrictModelSerializer
 
 from .models import {{ cookiecutter.__resource_class }}
 
 
-class {{ cookiecutter.__resource_class }}Serializer(serializers.ModelSerializer):
-    serializer_field_mapping = {
-        **serializers.ModelSerializer.serializer_field_mapping,
-        models.CharField: StrictCharField,
-        models.TextField: StrictCharField,
-    }
+class {{ cookiecutter.__resource_class }}Serializer(StrictModelSerializer):
     # Set from the request by the view; clients can read it but never write it.
     owner = serializers.ReadOnlyField(source="owner.username")
 
