@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean lock
 
 $(VENV)/ready: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ test: lint
 # A package run from here, so that it imports tooling/ as the tests do.
 bench: $(VENV)/ready
 	$(BIN)/python -m bench
+
+# Re-lock the rendered projects' requirements, each database's, after a change to the rendered
+# requirements*.in (tooling/locks.py); every version not concerned stays.
+lock: $(VENV)/ready
+	$(BIN)/python -m tooling.locks
 
 lint: $(VENV)/ready
 	$(BIN)/ruff check .

@@ -20,7 +20,9 @@ def memory_per_worker(bench, rendered, requests=50_000):
     # figures share also holds the test tools, and DRF imports some when it finds them (for
     # instance requests and pygments), which a deployed worker does not carry.
     requirements = rendered.folder / "requirements.txt"
-    env = rendered.environment(cached_venv([requirements], requirements), rendered.database_url)
+    env = rendered.environment(
+        cached_venv([requirements], requirements, "--require-hashes"), rendered.database_url
+    )
     sizes, served_requests = {}, 0
     with serve(rendered.folder, env, command) as served:
         time.sleep(2)  # every worker has booted

@@ -13,10 +13,13 @@ DATABASE = ANSWERS["database"]
 OTHER_DATABASE = {"sqlite": "postgres", "postgres": "sqlite"}[DATABASE]
 PROJECT = Path.cwd()
 
-# Files rendered for both databases, of which the chosen one takes the plain name.
+# Files rendered for both databases, of which the chosen one takes the plain name. The locks
+# differ by database as their requirements.in does (tooling/locks.py makes them).
 VARIANT_FILES = {
     "docker-compose.yml": "docker-compose.{database}.yml",
     "docker-compose.dev.yml": "docker-compose.dev.{database}.yml",
+    "requirements.txt": "requirements.{database}.txt",
+    "requirements-dev.txt": "requirements-dev.{database}.txt",
 }
 
 EXPECTED = [
@@ -26,7 +29,10 @@ EXPECTED = [
     "docker-compose.yml",
     ".env",
     ".env.example",
+    "requirements.in",
     "requirements.txt",
+    "requirements-dev.in",
+    "requirements-dev.txt",
     "config/settings.py",
     "accounts/migrations/0001_initial.py",
     "{{ cookiecutter.resource_plural }}/migrations/0001_initial.py",

@@ -10,6 +10,7 @@ tests turn it into a failed test (tests/ci_plugin.py) or the bench into its exit
 | `machine` | commands, tools on PATH, free ports, stopping process groups |
 | `processes` | /proc: a process's children, CPU time and memory; a Gunicorn master's workers |
 | `project` | rendering the template, the rendered projects' cached virtualenv, `.env` |
+| `locks` | the rendered projects' locks, per database: re-locking them (`make lock`) |
 | `served` | a rendered project served over HTTP (`ServedProject`), and waiting for health |
 | `postgres` | a throwaway PostgreSQL cluster, plain or TLS-only |
 | `accounts` | users, tokens and session logins of a served project |

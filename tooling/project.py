@@ -39,7 +39,7 @@ def hook_errors(stderr):
     ]
 
 
-def cached_venv(requirements, install):
+def cached_venv(requirements, install, *pip_options):
     """A virtualenv with `pip install -r install`, kept between runs under the hash of the
     requirement files (a changed pin makes a new one)."""
     digest = hashlib.sha256(b"".join(Path(path).read_bytes() for path in requirements))
@@ -48,7 +48,7 @@ def cached_venv(requirements, install):
     if not (venv / "complete").exists():
         shutil.rmtree(venv, ignore_errors=True)
         run([sys.executable, "-m", "venv", venv])
-        run([venv / "bin/pip", "install", "-q", "-r", install])
+        run([venv / "bin/pip", "install", "-q", *pip_options, "-r", install])
         (venv / "complete").touch()
     return venv
 
@@ -57,10 +57,11 @@ def project_venv(scratch, template=TEMPLATE):
     """The virtualenv of the rendered projects, shared by the tests and the bench.
 
     The PostgreSQL variant's requirements are a superset of SQLite's, so one venv serves both.
+    Installed from its lock, every hash checked, as a student installs it.
     """
     reference = render(Path(scratch) / "venv-reference", template, database="postgres")
     requirements = [reference / "requirements.txt", reference / "requirements-dev.txt"]
-    return cached_venv(requirements, requirements[1])
+    return cached_venv(requirements, requirements[1], "--require-hashes")
 
 
 def venv_env(venv, **extra):

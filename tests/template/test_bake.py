@@ -21,9 +21,10 @@ from tooling.project import cookiecutter_cli, venv_env
 VARIANTS = json.loads((TEMPLATE / "tests/variants.json").read_text())
 COMMON_FILES = [
     "README.md", "manage.py", "gunicorn.conf.py", "Dockerfile", "docker-compose.yml",
-    ".dockerignore", ".gitignore", ".env", ".env.example", "requirements.txt",
-    "requirements-dev.txt", "pyproject.toml", "config/settings.py", "config/urls.py",
-    "config/wsgi.py", "config/asgi.py", "accounts/models.py", "accounts/tokens.py",
+    ".dockerignore", ".gitignore", ".env", ".env.example", "requirements.in", "requirements.txt",
+    "requirements-dev.in", "requirements-dev.txt", "pyproject.toml", "config/settings.py",
+    "config/urls.py", "config/wsgi.py", "config/asgi.py", "accounts/models.py",
+    "accounts/tokens.py",
     ".github/workflows/ci.yml", ".github/dependabot.yml", ".pre-commit-config.yaml",
 ]  # fmt: skip
 # ${{ opens an expression of GitHub Actions in .github/workflows, not a template tag.
@@ -49,6 +50,8 @@ def test_files_of_the_chosen_variant_only(baked):
     # The variants' compose files are gone; the HTTPS and development files serve both.
     overrides = sorted(path.name for path in project.glob("docker-compose.*.yml"))
     assert overrides == ["docker-compose.dev.yml", "docker-compose.tls.yml"]
+    locks = sorted(path.name for path in project.glob("requirements*.txt"))
+    assert locks == ["requirements-dev.txt", "requirements.txt"]
     compose = (project / "docker-compose.yml").read_text()
     requirements = (project / "requirements.txt").read_text()
     if answers["database"] == "postgres":
