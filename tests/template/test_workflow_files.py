@@ -4,8 +4,9 @@ No GitHub runner is reachable from here, so each file is checked against GitHub'
 schema (check-jsonschema) and audited by zizmor, and both linters are shown to catch a careless
 workflow. Beyond the linters: least privilege, actions pinned to a commit with its release in a
 comment, a PostgreSQL service for the PostgreSQL variant only and the same one in the template's
-bake job, every check of a rendered project's CI present, and Dependabot and pre-commit in step
-with the pinned tools. That the jobs' steps also run is test_workflow_jobs.py's subject.
+bake job, every check of a rendered project's CI present (its lock check among them), and
+Dependabot and pre-commit in step with the locked tools. That the jobs' steps also run is
+test_workflow_jobs.py's subject.
 
 Real services: none; the two linters run offline on the files.
 """
@@ -118,7 +119,8 @@ def test_rendered_workflow_runs_every_check(rendered):
         steps = load(project / ".github/workflows/ci.yml")["jobs"]["test"]["steps"]
         runs = [step.get("run", "") for step in steps]
         for command in [
-            "pip install -r requirements-dev.txt",
+            "pip install --require-hashes -r requirements-dev.txt",
+            "scripts/lock.sh --check",
             "ruff check",
             "ruff format --check .",
             "python manage.py makemigrations --check --dry-run",
@@ -137,9 +139,10 @@ def test_rendered_project_has_dependabot_and_pre_commit_in_step_with_its_tools(r
     for project in rendered.values():
         dependabot = yaml.safe_load((project / ".github/dependabot.yml").read_text())
         ecosystems = {update["package-ecosystem"] for update in dependabot["updates"]}
-        assert ecosystems == {"pip", "docker", "github-actions"}
+        # uv's ecosystem re-locks the `uv pip compile` locks; pip's would leave them stale.
+        assert ecosystems == {"uv", "docker", "github-actions"}
         requirements = (project / "requirements-dev.txt").read_text()
-        pinned_ruff = re.search(r"^ruff==(\S+)$", requirements, re.MULTILINE)
+        pinned_ruff = re.search(r"^ruff==([^\s;]+)", requirements, re.MULTILINE)
         hooks = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())["repos"]
         ruff_hooks = next(repo for repo in hooks if repo["repo"].endswith("/ruff-pre-commit"))
         assert ruff_hooks["rev"] == f"v{pinned_ruff.group(1)}"
