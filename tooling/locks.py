@@ -36,17 +36,16 @@ def lock_env():
     return env
 
 
-def lock_project(project, *options):
-    """scripts/lock.sh of a rendered project (with --check: fails when a lock is stale)."""
-    return run(["scripts/lock.sh", *options], cwd=project, env=lock_env(), check=False)
+def lock_project(project, *options, check=False):
+    """scripts/lock.sh of a rendered project, its CompletedProcess (with --check, a non-zero
+    exit and the differences on stderr when a lock is stale)."""
+    return run(["scripts/lock.sh", *options], cwd=project, env=lock_env(), check=check)
 
 
 def relock(database, scratch):
     """Render `database`, lock it there and copy its locks back into the template."""
     project = render(scratch / database, database=database)
-    result = lock_project(project)
-    if result.returncode != 0:
-        sys.exit(f"scripts/lock.sh failed for {database}:\n{result.stderr}")
+    lock_project(project, check=True)
     for name in LOCKS:
         shutil.copyfile(project / f"{name}.txt", template_lock(name, database))
         print(f"locked {template_lock(name, database).relative_to(TEMPLATE)}")
