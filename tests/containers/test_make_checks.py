@@ -1,5 +1,6 @@
 """The checks of a rendered project's daily loop on a machine with only Docker and make, on
-SQLite and PostgreSQL: `make test`, `make lint`, `make makemigrations`, as typed by a newcomer.
+SQLite and PostgreSQL: `make test`, `make lint`, `make makemigrations`, `make lock`, as typed by
+a newcomer.
 
 Nothing of the project is installed on this side: `make test` runs ruff, the migrations check
 and pytest in the development container, against the database the service uses, and must fail
@@ -12,7 +13,11 @@ Real services: Docker and docker-compose (the session's development image per da
 development stack the Makefile starts: web, and db for PostgreSQL).
 """
 
+import re
+
 import pytest
+
+from tooling.locks import lock_project
 
 pytestmark = [pytest.mark.containers, pytest.mark.usefixtures("dev_clock")]
 
@@ -81,3 +86,31 @@ def test_make_lint_and_make_makemigrations(dev):
             assert "migrations.AddField" in migration.read_text()
         finally:
             migration.unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize("dev", ["sqlite"], indirect=True)
+def test_make_lock_locks_a_new_dependency_with_its_hashes(dev):
+    """A package added to requirements.in, then `make lock` in the container (uv reaches PyPI
+    from there): both locks hold it with its hashes, every earlier pin stays, and CI's check
+    of the locks passes."""
+    locks = [dev.project / name for name in ("requirements.txt", "requirements-dev.txt")]
+    before = [lock.read_text() for lock in locks]
+    service = dev.project / "requirements.in"
+    try:
+        with dev.changed(service, service.read_text() + "requests==2.34.2\n"):
+            status, output = dev.make("lock")
+            assert status == 0, output[-4000:]
+            for lock, text in zip(locks, before, strict=True):
+                relocked = lock.read_text()
+                assert re.search(r"^requests==2\.34\.2 \\\n +--hash=sha256:", relocked, re.M)
+                assert set(pins(text)) <= set(pins(relocked)), lock.name
+            check = lock_project(dev.project, "--check")
+            assert check.returncode == 0, check.stderr
+    finally:
+        for lock, text in zip(locks, before, strict=True):
+            lock.write_text(text)
+    dev.report("make lock", dev.timings["lock"])
+
+
+def pins(lock_text):
+    return [line for line in lock_text.splitlines() if line[:1].isalnum()]
