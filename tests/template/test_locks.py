@@ -62,6 +62,12 @@ def test_template_locks_follow_the_rendered_declarations(project):
     assert check.returncode == 0, f"stale: run `make lock` in the template\n{check.stderr}"
 
 
+def test_the_docs_give_the_installs_these_tests_run(project):
+    docs = "".join(path.read_text() for path in [project / "README.md", *project.glob("docs/*.md")])
+    assert "pip install --require-hashes -r requirements-dev.txt" in docs
+    assert "uv venv && uv pip sync requirements-dev.txt" in docs
+
+
 def test_pip_installs_exactly_the_locks_with_hashes(project, tmp_path):
     """As the README says: a venv, then pip with --require-hashes, the service's lock and then
     the development one; `pip freeze` then lists the lock, nothing unpinned, nothing more."""
