@@ -10,30 +10,16 @@ Real services: the folder's Gunicorn (2 workers) over HTTP, on SQLite and on Pos
 throwaway cluster).
 """
 
-import json
-
 import pytest
 
 from helpers.answers import assert_json_error
-from tooling.accounts import bearer, login, temporary_users
+from tooling.accounts import bearer, login, temporary_users, user_rows
 from tooling.constants import PASSWORD, REGISTER, TOKEN
 
 pytestmark = pytest.mark.gunicorn
 
 ME = "/api/me/"
 PASSWORD_CHANGE = "/api/password/change/"
-
-
-def user_rows(service, *usernames):
-    """Every column of these users, as the database holds them."""
-    code = (
-        "import json\n"
-        "from django.contrib.auth import get_user_model\n"
-        "rows = get_user_model().objects.filter(username__in="
-        f"{list(usernames)!r}).order_by('username').values()\n"
-        "print(json.dumps(list(rows), default=str))\n"
-    )
-    return json.loads(service.shell(code).splitlines()[-1])
 
 
 @pytest.fixture
@@ -61,7 +47,7 @@ def test_privileged_fields_cannot_be_assigned(service, http, prefix):
     )
     assert signed_up.status_code == 201, signed_up.text
     assert signed_up.json()["id"] != 1
-    (row,) = user_rows(service, username)
+    (row,) = user_rows(service.project, service.env, username)
     assert (row["is_staff"], row["is_superuser"], row["is_active"]) == (False, False, True)
     assert not row["date_joined"].startswith("2000") and row["last_login"] is None
     memberships = (
@@ -84,7 +70,7 @@ def test_privileged_fields_cannot_be_assigned(service, http, prefix):
         body = assert_json_error(response, 400, f"PATCH /api/me/ with {field}")
         assert list(body) == [field]
         print(f"[{service.database}] PATCH /api/me/ with {field}: 400 {body}")
-    after = user_rows(service, username)[0]
+    after = user_rows(service.project, service.env, username)[0]
     assert {**after, "first_name": ""} == row  # the first_name of the ignored ones, only
     assert http.get(service.url(ME), headers=auth).status_code == 200  # no token was ended
 
@@ -92,7 +78,7 @@ def test_privileged_fields_cannot_be_assigned(service, http, prefix):
 def test_me_and_password_change_refuse_hostile_input(service, http, member):
     username, tokens = member
     auth = bearer(tokens["access"])
-    (before,) = user_rows(service, username)
+    (before,) = user_rows(service.project, service.env, username)
     json_headers = {**auth, "Content-Type": "application/json"}
     bad_patches = {
         "first_name of 151 characters": {"json": {"first_name": "f" * 151}},
@@ -130,7 +116,8 @@ def test_me_and_password_change_refuse_hostile_input(service, http, member):
         assert_json_error(response, 401, f"anonymous {method} {path}")
     assert_json_error(http.put(service.url(ME), json={}, headers=auth), 405, "PUT /api/me/")
 
-    assert user_rows(service, username) == [before]  # no column changed, password included
+    # No column changed, the password included.
+    assert user_rows(service.project, service.env, username) == [before]
     assert http.get(service.url(ME), headers=auth).json()["username"] == username
 
 
