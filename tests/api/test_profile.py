@@ -3,8 +3,9 @@
 These are the routes where a signed-in user writes to their own row of the user table, so
 they must not let anyone grant themselves privileges (is_staff, is_superuser, groups,
 permissions, token_version...) at sign-up or later, nor change a column with an over-long,
-malformed or mistyped field: each such request is a JSON 4xx and leaves the row as it was. A
-password change ends the tokens of every device, this one included, and hands back a new pair.
+malformed or mistyped field: each such request is a JSON 4xx and leaves the row as it was. The
+email, where a password reset would go, changes only with the current password. A password
+change ends the tokens of every device, this one included, and hands back a new pair.
 
 Real services: the folder's Gunicorn (2 workers) over HTTP, on SQLite and on PostgreSQL (a
 throwaway cluster).
@@ -140,3 +141,22 @@ def test_password_change_ends_every_other_token(service, http, member):
     relogin = http.post(service.url(TOKEN), json={"username": username, "password": PASSWORD})
     assert_json_error(relogin, 401, "login with the old password")
     print(f"[{service.database}] password change: 2 devices' tokens 401, the new pair 200")
+
+
+def test_the_email_changes_only_with_the_current_password(service, http, member):
+    username, tokens = member
+    auth = bearer(tokens["access"])
+    (before,) = user_rows(service.project, service.env, username)
+    change = {"email": "mallory@example.com", "first_name": "Mallory"}
+    for what, extra in {"no password": {}, "a wrong one": {"current_password": "guess"}}.items():
+        response = http.patch(service.url(ME), json={**change, **extra}, headers=auth)
+        body = assert_json_error(response, 400, f"email change with {what}")
+        assert list(body) == ["current_password"], body
+        print(f"[{service.database}] email change with {what}: 400 {body}")
+    assert user_rows(service.project, service.env, username) == [before]
+
+    right = {**change, "current_password": PASSWORD}
+    changed = http.patch(service.url(ME), json=right, headers=auth)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["email"] == "mallory@example.com"
+    assert "current_password" not in changed.json()
