@@ -61,8 +61,9 @@ class User(AbstractUser):
         return {name for name, value in self._guarded_values().items() if value != loaded.get(name)}
 
     def save(self, *args, update_fields=None, **kwargs):
-        """Saves the user. A new password or a deactivation also ends every token, in the
-        same transaction."""
+        """Saves the user, but of GUARDED_FIELDS only those this object changed, and never
+        token_version. A new password or a deactivation ends every token, in the same
+        transaction."""
         if self._state.adding:
             self.username_key = username_key(self.username)
             super().save(*args, update_fields=update_fields, **kwargs)
