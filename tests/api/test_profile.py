@@ -30,7 +30,8 @@ def member(service, http):
         yield username, login(http, service.base, username)
 
 
-def test_privileged_fields_cannot_be_assigned(service, http, prefix):
+def test_privileged_fields_cannot_be_assigned(service, http, prefix, users):
+    # `users`: others exist, so a new user's id is never 1 unless the one sent were taken.
     privileged = {
         "is_staff": True,
         "is_superuser": True,
