@@ -2,11 +2,12 @@
 does."""
 
 import contextlib
+import json
 import uuid
 
 import requests
 
-from .constants import PASSWORD, TOKEN
+from .constants import PASSWORD, RESOURCES, TOKEN
 from .errors import UnexpectedAnswer
 from .project import django_shell, manage
 
@@ -71,6 +72,18 @@ def username_prefix(project, env, name):
         django_shell(project, env, deleting_users(username__startswith=prefix))
 
 
+def user_rows(project, env, *usernames):
+    """Every column of these users as the database holds them, ordered by username."""
+    code = (
+        "import json\n"
+        "from django.contrib.auth import get_user_model\n"
+        "rows = get_user_model().objects.filter(username__in="
+        f"{list(usernames)!r}).order_by('username').values()\n"
+        "print(json.dumps(list(rows), default=str))\n"
+    )
+    return json.loads(django_shell(project, env, code).splitlines()[-1])
+
+
 def count_rows(project, env, owner=None):
     """How many resources (the default `thing`) the database holds, of one owner or of all."""
     where = f".filter(owner__username={owner!r})" if owner else ""
@@ -104,6 +117,16 @@ def login(session, base, username, password=PASSWORD):
 
 def bearer(token):
     return {"Authorization": f"Bearer {token}"}
+
+
+def tokens_accepted(base, tokens):
+    """(access accepted, refresh accepted) for a pair, asked over HTTP: the access token on
+    the resource list, the refresh token at /api/token/verify/."""
+    listed = requests.get(f"{base}{RESOURCES}", headers=bearer(tokens["access"]), timeout=30)
+    verified = requests.post(
+        f"{base}/api/token/verify/", json={"token": tokens["refresh"]}, timeout=30
+    )
+    return listed.status_code == 200, verified.status_code == 200
 
 
 def post_login_form(session, url, username, password, **fields):

@@ -3,37 +3,24 @@
 These are the routes where a signed-in user writes to their own row of the user table, so
 they must not let anyone grant themselves privileges (is_staff, is_superuser, groups,
 permissions, token_version...) at sign-up or later, nor change a column with an over-long,
-malformed or mistyped field: each such request is a JSON 4xx and leaves the row as it was. A
-password change ends the tokens of every device, this one included, and hands back a new pair.
+malformed or mistyped field: each such request is a JSON 4xx and leaves the row as it was. The
+email, where a password reset would go, changes only with the current password. A password
+change ends the tokens of every device, this one included, and hands back a new pair.
 
 Real services: the folder's Gunicorn (2 workers) over HTTP, on SQLite and on PostgreSQL (a
 throwaway cluster).
 """
 
-import json
-
 import pytest
 
 from helpers.answers import assert_json_error
-from tooling.accounts import bearer, login, temporary_users
+from tooling.accounts import bearer, login, temporary_users, user_rows
 from tooling.constants import PASSWORD, REGISTER, TOKEN
 
 pytestmark = pytest.mark.gunicorn
 
 ME = "/api/me/"
 PASSWORD_CHANGE = "/api/password/change/"
-
-
-def user_rows(service, *usernames):
-    """Every column of these users, as the database holds them."""
-    code = (
-        "import json\n"
-        "from django.contrib.auth import get_user_model\n"
-        "rows = get_user_model().objects.filter(username__in="
-        f"{list(usernames)!r}).order_by('username').values()\n"
-        "print(json.dumps(list(rows), default=str))\n"
-    )
-    return json.loads(service.shell(code).splitlines()[-1])
 
 
 @pytest.fixture
@@ -43,7 +30,8 @@ def member(service, http):
         yield username, login(http, service.base, username)
 
 
-def test_privileged_fields_cannot_be_assigned(service, http, prefix):
+def test_privileged_fields_cannot_be_assigned(service, http, prefix, users):
+    # `users`: others exist, so a new user's id is never 1 unless the one sent were taken.
     privileged = {
         "is_staff": True,
         "is_superuser": True,
@@ -61,7 +49,7 @@ def test_privileged_fields_cannot_be_assigned(service, http, prefix):
     )
     assert signed_up.status_code == 201, signed_up.text
     assert signed_up.json()["id"] != 1
-    (row,) = user_rows(service, username)
+    (row,) = user_rows(service.project, service.env, username)
     assert (row["is_staff"], row["is_superuser"], row["is_active"]) == (False, False, True)
     assert not row["date_joined"].startswith("2000") and row["last_login"] is None
     memberships = (
@@ -84,7 +72,7 @@ def test_privileged_fields_cannot_be_assigned(service, http, prefix):
         body = assert_json_error(response, 400, f"PATCH /api/me/ with {field}")
         assert list(body) == [field]
         print(f"[{service.database}] PATCH /api/me/ with {field}: 400 {body}")
-    after = user_rows(service, username)[0]
+    after = user_rows(service.project, service.env, username)[0]
     assert {**after, "first_name": ""} == row  # the first_name of the ignored ones, only
     assert http.get(service.url(ME), headers=auth).status_code == 200  # no token was ended
 
@@ -92,7 +80,7 @@ def test_privileged_fields_cannot_be_assigned(service, http, prefix):
 def test_me_and_password_change_refuse_hostile_input(service, http, member):
     username, tokens = member
     auth = bearer(tokens["access"])
-    (before,) = user_rows(service, username)
+    (before,) = user_rows(service.project, service.env, username)
     json_headers = {**auth, "Content-Type": "application/json"}
     bad_patches = {
         "first_name of 151 characters": {"json": {"first_name": "f" * 151}},
@@ -130,7 +118,8 @@ def test_me_and_password_change_refuse_hostile_input(service, http, member):
         assert_json_error(response, 401, f"anonymous {method} {path}")
     assert_json_error(http.put(service.url(ME), json={}, headers=auth), 405, "PUT /api/me/")
 
-    assert user_rows(service, username) == [before]  # no column changed, password included
+    # No column changed, the password included.
+    assert user_rows(service.project, service.env, username) == [before]
     assert http.get(service.url(ME), headers=auth).json()["username"] == username
 
 
@@ -153,3 +142,22 @@ def test_password_change_ends_every_other_token(service, http, member):
     relogin = http.post(service.url(TOKEN), json={"username": username, "password": PASSWORD})
     assert_json_error(relogin, 401, "login with the old password")
     print(f"[{service.database}] password change: 2 devices' tokens 401, the new pair 200")
+
+
+def test_the_email_changes_only_with_the_current_password(service, http, member):
+    username, tokens = member
+    auth = bearer(tokens["access"])
+    (before,) = user_rows(service.project, service.env, username)
+    change = {"email": "mallory@example.com", "first_name": "Mallory"}
+    for what, extra in {"no password": {}, "a wrong one": {"current_password": "guess"}}.items():
+        response = http.patch(service.url(ME), json={**change, **extra}, headers=auth)
+        body = assert_json_error(response, 400, f"email change with {what}")
+        assert list(body) == ["current_password"], body
+        print(f"[{service.database}] email change with {what}: 400 {body}")
+    assert user_rows(service.project, service.env, username) == [before]
+
+    right = {**change, "current_password": PASSWORD}
+    changed = http.patch(service.url(ME), json=right, headers=auth)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["email"] == "mallory@example.com"
+    assert "current_password" not in changed.json()

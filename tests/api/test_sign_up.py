@@ -2,15 +2,18 @@
 
 Sign-up is where a stranger writes to the user table. Over-long and malformed fields,
 usernames that only look like an existing one once Unicode is normalized (full-width letters,
-ligatures, the Kelvin sign, capitals) and many sign-ups of one name at once must each end in
-a JSON 400, 413 or 415, never a 500, and leave the user table as it was, or with exactly one
-user. With DJANGO_ALLOW_SIGNUP=false the route is gone and logins still work. (The sign-up
-rate limit is test_throttling.py.)
+ligatures, the Kelvin sign, capitals) and many sign-ups of one name at once, also in two
+cases (Casey and casey, Émile and émile: the database's unique index decides), must each end
+in a JSON 400, 413 or 415, never a 500, and leave the user table as it was, or with exactly
+one user. A password signs in exactly as it was typed, spaces included. With
+DJANGO_ALLOW_SIGNUP=false the route is gone and logins still work. (The sign-up rate limit is
+test_throttling.py.)
 
 Real services: the folder's Gunicorn (2 workers), and one with sign-up turned off, over HTTP,
 on SQLite and on PostgreSQL (a throwaway cluster).
 """
 
+import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,7 +21,7 @@ import pytest
 import requests
 
 from helpers.answers import assert_json_error
-from tooling.accounts import count_users
+from tooling.accounts import count_users, login, session_login
 from tooling.constants import PASSWORD, REGISTER, TOKEN
 from tooling.served import gunicorn, relaxed_env
 
@@ -26,6 +29,7 @@ pytestmark = pytest.mark.gunicorn
 
 TOO_BIG = 2_621_440 + 1  # one byte over Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB)
 RACERS = 8  # sign-ups sent at once for one name
+CASE_ROUNDS = 5  # rounds of two sign-ups at once, of one name in two cases
 
 
 def full_width(text):
@@ -138,6 +142,46 @@ def test_racing_sign_ups_of_one_name_make_one_user(service, prefix):
     print(f"[{service.database}] {RACERS} sign-ups of one name at once: {statuses}")
     assert statuses == [201] + [400] * (RACERS - 1)
     assert count_users(service.project, service.env, prefix) == 1
+
+
+@pytest.mark.parametrize("names", [("Casey", "casey"), ("Émile", "émile")], ids=["ascii", "accent"])
+def test_racing_sign_ups_of_one_name_in_two_cases_make_one_user(service, prefix, names):
+    """The unique index on the case-folded name decides, not the check before the INSERT."""
+    taken = {"username": ["A user with that username already exists."]}
+    outcomes = []
+    for round_ in range(CASE_ROUNDS):
+        gate = threading.Barrier(len(names))
+
+        def sign_up(name, gate=gate, round_=round_):
+            gate.wait()  # both leave at the same moment
+            body = {"username": f"{prefix}-{round_}-{name}", "password": PASSWORD}
+            return requests.post(service.url(REGISTER), json=body, timeout=60)
+
+        with ThreadPoolExecutor(len(names)) as pool:
+            answers = list(pool.map(sign_up, names))
+        statuses = sorted(answer.status_code for answer in answers)
+        outcomes.append(statuses)
+        assert statuses == [201, 400], [answer.text for answer in answers]
+        (refused,) = (answer for answer in answers if answer.status_code == 400)
+        assert assert_json_error(refused, 400, "the second case of a name") == taken
+    print(f"[{service.database}] {names} signed up at once, {CASE_ROUNDS} times: {outcomes}")
+    assert count_users(service.project, service.env, prefix) == CASE_ROUNDS
+
+
+def test_a_password_with_spaces_signs_in_exactly_as_typed(service, prefix):
+    username, spaced = f"{prefix}-spaces", " correct horse battery staple "
+    signed_up = requests.post(
+        service.url(REGISTER), json={"username": username, "password": spaced}, timeout=60
+    )
+    assert signed_up.status_code == 201, signed_up.text
+    with requests.Session() as http:
+        assert set(login(http, service.base, username, spaced)) == {"access", "refresh"}
+        trimmed = http.post(
+            service.url(TOKEN), json={"username": username, "password": spaced.strip()}
+        )
+    assert_json_error(trimmed, 401, "the password without its spaces")
+    session_login(service.base, username, spaced)  # the browsable API's login form
+    print(f"[{service.database}] password {spaced!r}: token endpoint and login form sign in")
 
 
 def test_sign_up_can_be_turned_off(rendered_project, prefix):

@@ -7,7 +7,8 @@ nothing (empty, blank, or a signing key shorter than HS256's 32 bytes: an unfill
 .env.example, a placeholder) stops `manage.py` and Gunicorn at start-up with one clear line,
 instead of a service that answers 500 at the first login or signs tokens anyone can forge.
 Passwords are stored with a slow, salted hash, and `check --deploy` finds nothing to warn of
-with the settings the container image runs with.
+with the settings the container image runs with. HSTS binds this host only unless asked:
+includeSubDomains commits every subdomain for a year, and preload lists are slow to leave.
 
 Real services: Gunicorn, started with each weak key to see it refuse (no server is reached);
 `manage.py` against SQLite and a throwaway PostgreSQL cluster.
@@ -21,9 +22,10 @@ import time
 import pytest
 import requests
 
-from tooling.constants import SECRET_NAMES
+from tooling.constants import HEALTH, SECRET_NAMES
 from tooling.machine import free_port, run
 from tooling.project import django_shell, read_dotenv
+from tooling.served import gunicorn, relaxed_env
 
 pytestmark = pytest.mark.gunicorn
 
@@ -87,6 +89,27 @@ def test_deploy_check_is_clean_with_the_container_settings(rendered_project):
     result = run(command, cwd=project, env=container_env)
     print(f"\n[{database}] check --deploy: {result.stdout.strip()} {result.stderr.strip()}")
     assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("asked", "sent"),
+    [
+        ({}, "max-age=31536000"),
+        (
+            {"DJANGO_HSTS_INCLUDE_SUBDOMAINS": "true", "DJANGO_HSTS_PRELOAD": "true"},
+            "max-age=31536000; includeSubDomains; preload",
+        ),
+    ],
+    ids=["default", "opted-in"],
+)
+def test_hsts_covers_subdomains_and_preload_lists_only_when_asked(rendered_project, asked, sent):
+    database, project, env = rendered_project
+    with gunicorn(project, relaxed_env(env, DJANGO_HTTPS="true", **asked)) as served:
+        answer = requests.get(
+            served.url(HEALTH), headers={"X-Forwarded-Proto": "https"}, timeout=30
+        )
+    print(f"\n[{database}] {asked or 'default'}: {answer.headers['Strict-Transport-Security']}")
+    assert answer.headers["Strict-Transport-Security"] == sent
 
 
 def test_passwords_are_stored_with_a_strong_hash(rendered_project, make_users):

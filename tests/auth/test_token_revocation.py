@@ -21,13 +21,13 @@ import pytest
 import requests
 
 from tooling.accounts import (
-    bearer,
     create_superuser,
     delete_users,
     login,
     post_login_form,
     session_login,
     temporary_users,
+    tokens_accepted,
     unique,
 )
 from tooling.constants import PASSWORD, RESOURCES
@@ -50,12 +50,7 @@ def user(service):
 
 
 def accepted(service, tokens):
-    """(access accepted, refresh accepted) for a pair, asked over HTTP."""
-    listed = requests.get(service.url(RESOURCES), headers=bearer(tokens["access"]), timeout=30)
-    verified = requests.post(
-        service.url("/api/token/verify/"), json={"token": tokens["refresh"]}, timeout=30
-    )
-    return listed.status_code == 200, verified.status_code == 200
+    return tokens_accepted(service.base, tokens)
 
 
 def refresh(service, token):

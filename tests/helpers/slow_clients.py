@@ -5,6 +5,7 @@ Only ever aimed at this machine's own services (127.0.0.1): the test's own conta
 
 import contextlib
 import http.client
+import json
 import socket
 
 LOOPBACK = "127.0.0.1"
@@ -61,3 +62,43 @@ def headers_only(port, method, path, headers):
         return answer.status, dict(answer.getheaders()), answer.read()
     finally:
         connection.close()
+
+
+@contextlib.contextmanager
+def held_body(port, method, path, headers, body):
+    """A JSON request whose headers go now and whose body waits until the block calls the
+    `release()` it yields; release() sends the body and returns (status, JSON answer).
+
+    With `Expect: 100-continue`, Gunicorn answers "100 Continue" just before it hands the
+    request to Django, which authenticates it (loads the user) and then waits for the body.
+    """
+    payload = json.dumps(body).encode()
+    head = {
+        "Host": LOOPBACK,
+        "Content-Type": "application/json",
+        "Content-Length": str(len(payload)),
+        "Expect": "100-continue",
+        **headers,
+    }
+    lines = [f"{method} {path} HTTP/1.1", *(f"{name}: {value}" for name, value in head.items())]
+    sock = socket.create_connection((LOOPBACK, port), timeout=60)
+    try:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        interim = b""
+        while b"\r\n\r\n" not in interim:
+            chunk = sock.recv(1024)
+            if not chunk:
+                raise ConnectionError(f"{method} {path}: closed before 100 Continue: {interim!r}")
+            interim += chunk
+        if not interim.startswith(b"HTTP/1.1 100"):
+            raise ConnectionError(f"{method} {path}: answered before its body: {interim!r}")
+
+        def release():
+            sock.sendall(payload)
+            answer = http.client.HTTPResponse(sock)
+            answer.begin()
+            return answer.status, json.loads(answer.read())
+
+        yield release
+    finally:
+        sock.close()

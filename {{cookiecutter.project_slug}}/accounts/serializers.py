@@ -6,9 +6,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from rest_framework import serializers
 
-from config.fields import StrictCharField, StrictModelSerializer
+from config.fields import PasswordField, StrictCharField, StrictModelSerializer
 
 from . import passwords
+from .models import username_key
 from .tokens import TokenObtainPairSerializer
 
 User = get_user_model()
@@ -26,17 +27,6 @@ class UsernameField(StrictCharField):
 
     def to_internal_value(self, data):
         return User.normalize_username(super().to_internal_value(data))
-
-
-class PasswordField(StrictCharField):
-    """A password as typed: never sent back, spaces kept."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("write_only", True)
-        kwargs.setdefault("trim_whitespace", False)
-        kwargs.setdefault("max_length", 128)
-        kwargs.setdefault("style", {"input_type": "password"})
-        super().__init__(**kwargs)
 
 
 def check_password_strength(password, user):
@@ -61,9 +51,8 @@ class SignUpSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "date_joined"]
 
     def validate_username(self, username):
-        # Case-insensitive, as in Django's own UserCreationForm: "Alice" must not pass for
-        # "alice". (SQLite compares case-insensitively for ASCII letters only.)
-        if User.objects.filter(username__iexact=username).exists():
+        # "Alice" must not pass for "alice", nor "Émile" for "émile" (see User.username_key).
+        if User.objects.filter(username_key=username_key(username)).exists():
             raise serializers.ValidationError(USERNAME_TAKEN, code="unique")
         return username
 
@@ -81,7 +70,8 @@ class SignUpSerializer(serializers.ModelSerializer):
             with transaction.atomic():  # on PostgreSQL, a failed INSERT ends the transaction
                 return User.objects.create_user(**validated_data)
         except IntegrityError:
-            # Another sign-up took the name between the check above and this INSERT.
+            # Another sign-up took the name, in any case, between the check above and this
+            # INSERT: the unique index on username_key refused the second one.
             raise serializers.ValidationError({"username": [USERNAME_TAKEN]}) from None
 
 
@@ -98,17 +88,45 @@ class MeSerializer(StrictModelSerializer):
         "user_permissions": CANNOT_CHANGE,
         "last_login": CANNOT_CHANGE,
     }
+    # The email is where a password reset would be sent: whoever holds a stolen token must
+    # not be able to make it theirs.
+    current_password = PasswordField(required=False, help_text="Needed to change the email.")
 
     class Meta:
         model = User
-        fields = ["id", "username", "email", "first_name", "last_name", "date_joined"]
+        fields = [
+            "id",
+            "username",
+            "email",
+            "current_password",
+            "first_name",
+            "last_name",
+            "date_joined",
+        ]
         read_only_fields = ["id", "username", "date_joined"]
 
     def validate(self, attrs):
         named = [name for name in self.PROTECTED if name in self.initial_data]
         if named:
             raise serializers.ValidationError({name: [self.PROTECTED[name]] for name in named})
+        password = attrs.pop("current_password", None)
+        if "email" in attrs and attrs["email"] != self.instance.email:
+            # Checked last, once the rest is valid: a deliberately slow hash, counted towards
+            # the guessing limit (accounts/passwords.py).
+            if password is None:
+                needed = "Give your current password to change the email."
+                raise serializers.ValidationError({"current_password": [needed]})
+            if not passwords.check(self.context["request"], self.instance, password):
+                raise serializers.ValidationError({"current_password": ["Wrong password."]})
         return attrs
+
+    def update(self, user, validated_data):
+        for name, value in validated_data.items():
+            setattr(user, name, value)
+        # Only the fields sent: `user` was loaded when the request was authenticated, and a
+        # whole-row save would write back what changed since (a new password, a logout).
+        user.save(update_fields=list(validated_data))
+        return user
 
 
 class PasswordChangeSerializer(serializers.Serializer):
@@ -133,8 +151,8 @@ class PasswordChangeSerializer(serializers.Serializer):
 
     def save(self):
         user = self.context["request"].user
-        user.set_password(self.validated_data["new_password"])  # ends every token of the user
-        user.save(update_fields=["password", "token_version"])
+        user.set_password(self.validated_data["new_password"])
+        user.save(update_fields=["password"])  # also ends every token of the user (User.save)
         refresh = TokenObtainPairSerializer.get_token(user)  # carries the new token_version
         self.instance = {"refresh": str(refresh), "access": str(refresh.access_token)}
         return self.instance

@@ -22,6 +22,8 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from rest_framework_simplejwt.utils import datetime_to_epoch
 
+from config.fields import PasswordField
+
 from . import passwords
 
 VERSION_CLAIM = "ver"
@@ -90,6 +92,9 @@ class TokenObtainPairSerializer(serializers.TokenObtainPairSerializer):
         super().__init__(*args, **kwargs)
         # No user has a longer name; a longer one would only cost a failed-login record.
         self.fields[self.username_field] = drf_serializers.CharField(max_length=150)
+        # Checked exactly as typed: simplejwt's own field trims the spaces around it, which
+        # sign-up keeps, so " correct horse " could never sign in.
+        self.fields["password"] = PasswordField()
 
     def validate(self, attrs):
         # Counted by django-axes per address and per username; past the limit, 429.

@@ -257,8 +257,13 @@ if HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=60 * 60 * 24 * 365)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Off unless asked for: with includeSubDomains, browsers refuse plain HTTP on every
+    # subdomain for HSTS_SECONDS (a year), also on those that have no certificate; preload
+    # invites the browsers' built-in lists, which take months to leave. The two deploy checks
+    # that recommend them are silenced by name.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=False)
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
+    SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
 
 # Errors are JSON everywhere, also when Django's CSRF check refuses a form (config/urls.py
 # names the views for 400, 403, 404 and 500).

@@ -2,6 +2,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
+from django.db import IntegrityError, transaction
+from rest_framework.exceptions import ValidationError
+
+from accounts.serializers import SignUpSerializer
 
 from .api import LIST_URL, PASSWORD, bearer_client, obtain_tokens
 
@@ -35,15 +39,51 @@ def test_sign_up_ignores_privileged_fields(anonymous):
 
 
 @pytest.mark.parametrize(
-    "username",
-    ["alice", "Alice", "ALICE", "ａｌｉｃｅ", "Ａｌｉｃｅ"],
-    ids=["same", "capital", "upper", "full-width", "full-width-capital"],
+    ("taken", "username"),
+    [
+        ("alice", "alice"),
+        ("alice", "Alice"),
+        ("alice", "ALICE"),
+        ("alice", "ａｌｉｃｅ"),
+        ("alice", "Ａｌｉｃｅ"),
+        ("Émile", "émile"),
+        ("émile", "ÉMILE"),
+    ],
 )
-def test_a_taken_username_gets_400(anonymous, user, username):
+def test_a_taken_username_gets_400(anonymous, make_user, taken, username):
+    make_user(taken)
     response = sign_up(anonymous, username=username)
     assert response.status_code == 400
     assert response.json() == {"username": ["A user with that username already exists."]}
     assert get_user_model().objects.count() == 1
+
+
+@pytest.mark.parametrize(("taken", "username"), [("Casey", "casey"), ("Émile", "émile")])
+def test_the_database_refuses_a_username_taken_in_another_case(make_user, taken, username):
+    # The unique index holds even where no check ran first (SQLite's lower() knows A-Z only).
+    make_user(taken)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        get_user_model().objects.create_user(username, password=PASSWORD)
+
+
+def test_a_sign_up_that_loses_the_race_for_a_name_gets_400(make_user):
+    # Two sign-ups of "Casey" and "casey" at once both pass the check before the INSERT; the
+    # second INSERT fails on the unique index, and that is the same 400 as a taken name.
+    make_user("Casey")
+    with pytest.raises(ValidationError) as refused:
+        SignUpSerializer().create({"username": "casey", "password": PASSWORD})
+    assert refused.value.detail == {"username": ["A user with that username already exists."]}
+
+
+def test_a_password_is_checked_exactly_as_typed(anonymous, client):
+    spaced = " correct horse battery staple "
+    assert sign_up(anonymous, password=spaced).status_code == 201
+    token = anonymous.post("/api/token/", {"username": "carol", "password": spaced})
+    assert token.status_code == 200
+    trimmed = anonymous.post("/api/token/", {"username": "carol", "password": spaced.strip()})
+    assert trimmed.status_code == 401
+    form = client.post("/api-auth/login/", {"username": "carol", "password": spaced})
+    assert form.status_code == 302  # signed in
 
 
 @pytest.mark.parametrize(
@@ -120,10 +160,29 @@ def test_me_needs_a_token(anonymous):
 
 def test_me_patch_changes_the_safe_fields(client_for, user):
     changes = {"email": "alice@example.org", "first_name": "Alice", "last_name": "Liddell"}
-    response = client_for(user).patch(ME_URL, changes)
+    response = client_for(user).patch(ME_URL, {**changes, "current_password": PASSWORD})
     assert response.status_code == 200
     user.refresh_from_db()
     assert (user.email, user.first_name, user.last_name) == tuple(changes.values())
+
+
+@pytest.mark.parametrize(
+    ("password", "error"),
+    [
+        (None, "Give your current password to change the email."),
+        ("not-the-password", "Wrong password."),
+    ],
+)
+def test_the_email_changes_only_with_the_current_password(client_for, user, password, error):
+    # The email is where a password reset would go: a stolen token must not make it its own.
+    body = {"email": "mallory@example.com", "first_name": "Mallory"}
+    if password is not None:
+        body["current_password"] = password
+    response = client_for(user).patch(ME_URL, body)
+    assert response.status_code == 400
+    assert response.json() == {"current_password": [error]}
+    user.refresh_from_db()
+    assert (user.email, user.first_name) == ("", "")
 
 
 def test_me_ignores_read_only_fields(client_for, user):
@@ -290,5 +349,7 @@ def test_schema_documents_the_account_routes(anonymous):
     sign_up = components["SignUpRequest"]
     assert set(sign_up["required"]) == {"username", "password"}
     assert "password" not in components["SignUp"]["properties"]
-    assert set(components["PatchedMeRequest"]["properties"]) == {"email", "first_name", "last_name"}
+    me_request = components["PatchedMeRequest"]["properties"]
+    assert set(me_request) == {"email", "current_password", "first_name", "last_name"}
+    assert "current_password" not in components["Me"]["properties"]
     assert set(components["PasswordChange"]["properties"]) == {"access", "refresh"}

@@ -29,3 +29,19 @@ def test_admin_list_search_and_change_pages_open(admin_client, model, search):
     change = admin_client.get(f"{base}{model.objects.get().pk}/change/")
     assert change.status_code == 200
     assert admin_client.get(f"{base}add/").status_code == 200
+
+
+def test_the_admin_refuses_a_username_taken_in_another_case(admin_client, django_user_model):
+    django_user_model.objects.create_user("émile")
+    form = {
+        "username": "ÉMILE",
+        "usable_password": "true",
+        "password1": "a-long-enough-password",
+        "password2": "a-long-enough-password",
+    }
+    response = admin_client.post("/admin/accounts/user/add/", form)
+    assert response.status_code == 200  # the form again, with the error
+    assert response.context["adminform"].form.errors == {
+        "username": ["A user with that username already exists."]
+    }
+    assert not django_user_model.objects.filter(username="ÉMILE").exists()

@@ -12,11 +12,29 @@ PROJECT = Path(__file__).resolve().parent.parent
 
 # Prints the lifetime in seconds of a new access token and a new refresh token.
 TOKEN_LIFETIMES = """
-import django
-django.setup()
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 print([token["exp"] - token["iat"] for token in (AccessToken(), RefreshToken())])
 """
+HSTS_SETTINGS = """
+import json
+from django.conf import settings
+print(json.dumps([settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, settings.SECURE_HSTS_PRELOAD]))
+"""
+
+
+def printed_with(environment, code):
+    """What `code` prints as JSON, run after django.setup() with these environment variables:
+    the settings read them once, when they load."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **environment}
+    result = subprocess.run(  # noqa: S603 (this interpreter, our own code)
+        [sys.executable, "-c", f"import django\ndjango.setup()\n{code}"],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout)
 
 
 def lifetimes(token_pair):
@@ -35,21 +53,15 @@ def test_tokens_last_five_minutes_and_one_day_by_default(tokens):
 
 def test_token_lifetimes_come_from_the_environment():
     """JWT_ACCESS_TOKEN_MINUTES and JWT_REFRESH_TOKEN_DAYS, read when the settings load."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "JWT_ACCESS_TOKEN_MINUTES": "7",
-        "JWT_REFRESH_TOKEN_DAYS": "3",
-    }
-    result = subprocess.run(  # noqa: S603 (this interpreter, our own code)
-        [sys.executable, "-c", TOKEN_LIFETIMES],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert json.loads(result.stdout) == [7 * 60, 3 * 24 * 60 * 60]
+    environment = {"JWT_ACCESS_TOKEN_MINUTES": "7", "JWT_REFRESH_TOKEN_DAYS": "3"}
+    assert printed_with(environment, TOKEN_LIFETIMES) == [7 * 60, 3 * 24 * 60 * 60]
+
+
+def test_hsts_covers_subdomains_and_preload_lists_only_when_asked():
+    """includeSubDomains binds every subdomain for a year, and a preload list is slow to leave."""
+    assert printed_with({"DJANGO_HTTPS": "true"}, HSTS_SETTINGS) == [False, False]
+    asked = {"DJANGO_HTTPS": "true", "DJANGO_HSTS_INCLUDE_SUBDOMAINS": "true"}
+    assert printed_with({**asked, "DJANGO_HSTS_PRELOAD": "true"}, HSTS_SETTINGS) == [True, True]
 
 
 def test_the_asgi_entry_point_serves_requests():
