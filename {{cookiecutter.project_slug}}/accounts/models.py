@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 
@@ -59,3 +60,26 @@ class User(AbstractUser):
         type(self).objects.filter(pk=self.pk).update(token_version=models.F("token_version") + 1)
         self.refresh_from_db(fields=["token_version"])
         self._saved_state = self._token_state()
+
+
+class PasswordFailure(models.Model):
+    """One wrong password: the name it was tried for, from where, and when (accounts/lockout.py).
+
+    Never the password itself, right or wrong, nor anything else the request carried.
+    """
+
+    # As typed and case-folded: a guess at a name that has no account counts too.
+    username = models.CharField(max_length=150)
+    # The client's IPv4 address or IPv6 /64 network (config/clients.py).
+    address = models.CharField(max_length=43)
+    failed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["username", "failed_at"]),
+            models.Index(fields=["address", "failed_at"]),
+            models.Index(fields=["failed_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.username} from {self.address} at {self.failed_at:%Y-%m-%d %H:%M:%S}"
