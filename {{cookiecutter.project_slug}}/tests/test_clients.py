@@ -1,5 +1,10 @@
 """Clients are told apart by the address the proxy in front names (config/clients.py)."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from rest_framework.test import APIRequestFactory
 
@@ -42,3 +47,17 @@ def test_an_ipv6_client_is_its_64(settings):
     settings.CLIENT_IP_HEADER = "Fly-Client-IP"
     assert address_of(HTTP_FLY_CLIENT_IP="2001:db8:1:2:a:b:c:d") == "2001:db8:1:2::/64"
     assert address_of(HTTP_FLY_CLIENT_IP="::ffff:203.0.113.7") == "203.0.113.7"
+
+
+def test_a_header_and_a_proxy_count_together_stop_the_start():
+    """Two answers to one question: the settings refuse to guess which one is right."""
+    env = {**os.environ, "DJANGO_CLIENT_IP_HEADER": "Fly-Client-IP", "DJANGO_NUM_PROXIES": "1"}
+    started = subprocess.run(  # noqa: S603 (this interpreter, our own code)
+        [sys.executable, "manage.py", "check"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert started.returncode != 0
+    assert "Set DJANGO_CLIENT_IP_HEADER or DJANGO_NUM_PROXIES, not both" in started.stderr

@@ -18,6 +18,7 @@ FORMS = ["/api-auth/login/", "/admin/login/"]
 PASSWORD_CHANGE_URL = "/api/password/change/"
 HOME = "198.51.100.1"
 ELSEWHERE = "203.0.113.9"
+WRONG = "wrong-guess"
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +28,7 @@ def small_limits(settings):
     settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 7
 
 
-def sign_in(username="alice", password="wrong-guess", address=HOME, url=TOKEN_URL):
+def sign_in(username="alice", password=WRONG, address=HOME, url=TOKEN_URL):
     """The status of one sign-in; a login form answers a wrong password with itself (200)
     and a right one with a redirect (302)."""
     body = {"username": username, "password": password}
