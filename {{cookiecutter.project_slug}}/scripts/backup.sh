@@ -16,13 +16,15 @@ trap 'rm -f "$partial"' EXIT
 {%- if cookiecutter.database == "postgres" %}
 
 # pg_dump's custom format: compressed, and pg_restore can replace the tables in place.
-$compose exec -T db sh -c 'pg_dump --format=custom --username="$POSTGRES_USER" "$POSTGRES_DB"' \
-    > "$partial"
+read_database() {
+    $compose exec -T db sh -c 'pg_dump --format=custom --username="$POSTGRES_USER" "$POSTGRES_DB"'
+}
 {%- else %}
 
 # SQLite's online backup API copies a snapshot that no concurrent write can tear. The copy
 # leaves WAL mode, so that it is one self-contained file.
-$compose exec -T web python -c '
+read_database() {
+    $compose exec -T web python -c '
 import sqlite3
 import sys
 import tempfile
@@ -33,10 +35,12 @@ with tempfile.NamedTemporaryFile() as copy:
     snapshot.execute("PRAGMA journal_mode=DELETE")
     snapshot.close()
     sys.stdout.buffer.write(copy.read())
-' > "$partial"
+'
+}
 {%- endif %}
-if [ ! -s "$partial" ]; then
-    echo "backup: nothing came out of the database; no backup was written" >&2
+
+if ! read_database > "$partial" || [ ! -s "$partial" ]; then
+    echo "backup: the database could not be read (is the stack up?); no backup was written" >&2
     exit 1
 fi
 mv "$partial" "$1"
