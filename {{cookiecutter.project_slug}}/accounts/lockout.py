@@ -22,6 +22,8 @@ the password was right: attempts running at the same time in other workers see e
 so a burst of guesses cannot slip past a limit between a count and a write.
 """
 
+from typing import NamedTuple
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
@@ -50,27 +52,33 @@ def account_key(username):
     return get_user_model().normalize_username(username).casefold()[:150]
 
 
+class Limit(NamedTuple):
+    name: str  # what the query calls its count
+    counts: Q  # the failures it counts
+    most: int  # how many it allows
+    words: str  # what a refusal calls it
+
+
 class Attempt:
     """One check of a password for `username` by the client of `request`."""
 
     def __init__(self, request, username):
         self.username = account_key(username)
         self.address = client_address(request)
-        # (count, who it counts, its limit, the words for it in a refusal)
-        self.counts = [
-            (
+        self.limits = [
+            Limit(
                 "account_at_address",
                 Q(username=self.username, address=self.address),
                 settings.LOGIN_FAILURE_LIMIT,
                 "for this account from your address",
             ),
-            (
+            Limit(
                 "from_address",
                 Q(address=self.address),
                 settings.LOGIN_ADDRESS_FAILURE_LIMIT,
                 "from your address",
             ),
-            (
+            Limit(
                 "for_account",
                 Q(username=self.username),
                 settings.LOGIN_ACCOUNT_FAILURE_LIMIT,
@@ -86,20 +94,13 @@ class Attempt:
         )
         recent = PasswordFailure.objects.filter(failed_at__gt=now - settings.LOGIN_COOLOFF)
         counted = recent.filter(Q(username=self.username) | Q(address=self.address)).aggregate(
-            **{name: Count("pk", filter=who) for name, who, _, _ in self.counts}
+            **{limit.name: Count("pk", filter=limit.counts) for limit in self.limits}
         )
-        full = [count for count in self.counts if counted[count[0]] > count[2]]
-        if full:
+        passed = [limit for limit in self.limits if counted[limit.name] > limit.most]
+        if passed:
             failure.delete()  # a refused attempt checked no password: it is not a failure
-            wait, words = max(self.unlocked_in(recent, *count[1:], now) for count in full)
+            wait, words = max((unlocked_in(recent, limit, now), limit.words) for limit in passed)
             raise LockedOut(wait, words)
-
-    @staticmethod
-    def unlocked_in(recent, who, limit, words, now):
-        """(seconds until this count drops below its limit, the words for it)."""
-        newest = recent.filter(who).order_by("-failed_at").values_list("failed_at", flat=True)
-        oldest_that_counts = next(iter(newest[limit - 1 : limit]), now)
-        return max(1, (oldest_that_counts + settings.LOGIN_COOLOFF - now).total_seconds()), words
 
     def failed(self):
         """The password was wrong: its failure stays. Failures out of the window go."""
@@ -109,6 +110,14 @@ class Attempt:
     def succeeded(self):
         """The right password: this account's failures at this address are forgotten."""
         PasswordFailure.objects.filter(username=self.username, address=self.address).delete()
+
+
+def unlocked_in(recent, limit, now):
+    """Seconds until the count of `limit` falls below its most: its most-th newest failure
+    leaves the window."""
+    newest = recent.filter(limit.counts).order_by("-failed_at").values_list("failed_at", flat=True)
+    oldest_that_counts = next(iter(newest[limit.most - 1 : limit.most]), now)
+    return max(1, (oldest_that_counts + settings.LOGIN_COOLOFF - now).total_seconds())
 
 
 def unlock(username=None, address=None):
