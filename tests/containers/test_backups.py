@@ -12,14 +12,18 @@ image: proxy, migrate, web, and db for PostgreSQL; removed with its volumes).
 """
 
 import contextlib
+import io
 import os
 import sqlite3
 import subprocess
+import tarfile
 import time
 
 import pytest
 
-from tooling.constants import DATABASES, PASSWORD
+from tooling.constants import DATABASES, PASSWORD, TEST_LABEL
+from tooling.docker import require_engine
+from tooling.machine import run
 from tooling.project import render
 from tooling.stack import Client, create_user, published_base, stack_on_image
 
@@ -27,6 +31,8 @@ from tooling.stack import Client, create_user, published_base, stack_on_image
 pytestmark = [pytest.mark.containers, pytest.mark.timeout(1800)]
 
 ROWS = ["first", "second", "third"]
+# Backups someone left in the project folder after all.
+STRAYS = ["backup.dump", "backup.dump.partial", "backups/backup.sqlite3", "db.sqlite3"]
 USERNAME = "keeper"
 
 
@@ -212,3 +218,35 @@ def test_restore_ends_every_token(stack, tmp_path):
         api("POST", "/api/token/refresh/", 401, refresh=tokens["refresh"])
         print(f"[backups/{stack.database}] restored: the tokens issued {when} are refused")
     api("GET", "/api/me/", 200, api.login(username)["access"])  # the password still works
+
+
+@pytest.mark.parametrize("database", DATABASES)
+def test_backups_in_the_folder_are_ignored_by_git_and_docker(database, tmp_path):
+    require_engine()
+    project = render(tmp_path / "project", database=database)
+    for stray in STRAYS:
+        (project / stray).parent.mkdir(exist_ok=True)
+        (project / stray).write_text("every account\n")
+    run(["git", "init", "--quiet"], cwd=project)
+    committed = run(["git", "add", "--all", "--dry-run"], cwd=project).stdout
+    assert "manage.py" in committed
+    assert not [stray for stray in STRAYS if stray in committed], committed
+
+    # What `docker build` sends of the folder, through the project's own .dockerignore.
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM scratch\nCOPY . /context/\n")
+    tag = f"drf-auth-template-test/context-{database}-{os.getpid()}"
+    label = f"{TEST_LABEL}=true"
+    run(["docker", "build", "--quiet", "--label", label, "-f", dockerfile, "-t", tag, project])
+    container = run(["docker", "create", tag, "none"]).stdout.strip()
+    try:
+        exported = subprocess.run(
+            ["docker", "export", container], capture_output=True, check=True, timeout=120
+        ).stdout
+    finally:
+        run(["docker", "rm", container])
+        run(["docker", "rmi", tag])
+    with tarfile.open(fileobj=io.BytesIO(exported)) as image:
+        sent = {name.removeprefix("context/") for name in image.getnames()}
+    assert "manage.py" in sent
+    assert not sent & set(STRAYS), sorted(sent & set(STRAYS))
