@@ -209,14 +209,14 @@ def test_restore_ends_every_token(stack, tmp_path):
     restored = restore(stack, backup)
     assert restored.returncode == 0, restored.stderr.decode()[-2000:]
     issued = {
-        "before the backup": before,
+        "issued before the backup": before,
         "logged out after it": logged_out,
-        "after the logout": after,
+        "issued after that logout": after,
     }
     for when, tokens in issued.items():
         api("GET", "/api/me/", 401, tokens["access"])
         api("POST", "/api/token/refresh/", 401, refresh=tokens["refresh"])
-        print(f"[backups/{stack.database}] restored: the tokens issued {when} are refused")
+        print(f"[backups/{stack.database}] after the restore, refused: the tokens {when}")
     api("GET", "/api/me/", 200, api.login(username)["access"])  # the password still works
 
 
