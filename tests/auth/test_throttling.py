@@ -4,7 +4,7 @@ DRF's throttles count requests per client address in the database cache (the def
 every worker of every server on that database shares. A client that spreads its requests over
 workers, claims other addresses in X-Forwarded-For, or sends the right password once over the
 limit still gets a JSON 429 with Retry-After; a flood of sign-ups makes no more users than the
-rate allows. (The lockout after wrong passwords, django-axes, is test_login_lockout.py.)
+rate allows. (The lockout after wrong passwords is test_login_lockout.py.)
 
 Real services: Gunicorn with 3 workers and an access log (which worker answered what), over
 HTTP, on SQLite and on PostgreSQL (a throwaway cluster).
@@ -90,7 +90,7 @@ def test_password_guessing_is_throttled_across_workers(
         right = {"username": username, "password": PASSWORD}
         right_password = requests.post(limited.url(TOKEN), json=right, timeout=30)
     finally:
-        limited.manage("axes_reset")  # leave no failed logins to later tests
+        limited.manage("unlock", "--all")  # leave no failed logins to later tests
 
     served_by = answers_by_worker(access_log, TOKEN, since)
     workers = sorted({pid for pid, _ in served_by})

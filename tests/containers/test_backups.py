@@ -1,22 +1,29 @@
-"""Backups that restore, for each database, through the rendered project's compose stack.
+"""Backups that restore, stay private, and bring no ended token back, for each database.
 
 Rows written through the API are backed up with scripts/backup.sh, the stack is removed with
 its volumes (`down -v`), brought up empty, and scripts/restore.sh brings the same rows back.
-A file that is not a backup is refused and changes nothing: a backup that does not restore,
-or a restore that half-writes, is found out on the day it is needed.
+A file that is not a backup, or a database of another project or of a newer version of this
+one, is refused and changes nothing; a restore ends every token issued before it, also those
+logged out after the backup was made; a failed backup leaves no file and exits non-zero; the
+backup file is readable by its owner alone.
 
 Real services: Docker and docker-compose (a stack of its own per database, on the session's
 image: proxy, migrate, web, and db for PostgreSQL; removed with its volumes).
 """
 
 import contextlib
+import io
 import os
+import sqlite3
 import subprocess
+import tarfile
 import time
 
 import pytest
 
-from tooling.constants import DATABASES, PASSWORD
+from tooling.constants import DATABASES, PASSWORD, TEST_LABEL
+from tooling.docker import require_engine
+from tooling.machine import run
 from tooling.project import render
 from tooling.stack import Client, create_user, published_base, stack_on_image
 
@@ -24,6 +31,8 @@ from tooling.stack import Client, create_user, published_base, stack_on_image
 pytestmark = [pytest.mark.containers, pytest.mark.timeout(1800)]
 
 ROWS = ["first", "second", "third"]
+# Backups someone left in the project folder after all.
+STRAYS = ["backup.dump", "backup.dump.partial", "backups/backup.sqlite3", "db.sqlite3"]
 USERNAME = "keeper"
 
 
@@ -49,13 +58,13 @@ def start(compose):
     return base
 
 
-def script(compose, name, stdin_path=None, stdout_path=None):
+def script(compose, name, *arguments, stdin_path=None, stdout_path=None):
     """scripts/<name> as the README runs it, with Compose v1 (all this machine has)."""
     with contextlib.ExitStack() as files:
         stdin = files.enter_context(stdin_path.open("rb")) if stdin_path else subprocess.DEVNULL
         stdout = files.enter_context(stdout_path.open("wb")) if stdout_path else subprocess.PIPE
         return subprocess.run(
-            [f"scripts/{name}"],
+            [f"scripts/{name}", *map(str, arguments)],
             cwd=compose.project_dir,
             env={**compose.env, "COMPOSE": "docker-compose"},
             stdin=stdin,
@@ -63,6 +72,10 @@ def script(compose, name, stdin_path=None, stdout_path=None):
             stderr=subprocess.PIPE,
             timeout=120,
         )
+
+
+def restore(compose, backup):
+    return script(compose, "restore.sh", stdin_path=backup)
 
 
 def test_backup_survives_losing_the_volume(stack, tmp_path):
@@ -76,10 +89,11 @@ def test_backup_survives_losing_the_volume(stack, tmp_path):
 
     backup = tmp_path / "backup"
     timer = time.monotonic()
-    made = script(stack, "backup.sh", stdout_path=backup)
+    made = script(stack, "backup.sh", backup)
     backed_up = time.monotonic() - timer
     assert made.returncode == 0, made.stderr.decode()[-2000:]
     assert backup.stat().st_size > 1000
+    assert backup.stat().st_mode & 0o777 == 0o600  # every account is in it
 
     # The volume goes; the stack starts on an empty, freshly migrated database.
     stack("down", "-v")
@@ -90,12 +104,12 @@ def test_backup_survives_losing_the_volume(stack, tmp_path):
     # Something that is not a backup is refused and leaves the database as it was.
     garbage = tmp_path / "garbage"
     garbage.write_text("not a backup\n" * 100)
-    refused = script(stack, "restore.sh", garbage)
+    refused = restore(stack, garbage)
     assert refused.returncode != 0
     api("POST", "/api/token/", 401, username=USERNAME, password=PASSWORD)
 
     timer = time.monotonic()
-    restored = script(stack, "restore.sh", backup)
+    restored = restore(stack, backup)
     restore_took = time.monotonic() - timer
     assert restored.returncode == 0, restored.stderr.decode()[-2000:]
 
@@ -109,3 +123,130 @@ def test_backup_survives_losing_the_volume(stack, tmp_path):
         f" {backup.stat().st_size / 1e3:.0f} kB in {backed_up:.1f} s, restore"
         f" {restore_took:.1f} s, test {time.monotonic() - started:.1f} s"
     )
+
+
+def test_a_failed_backup_leaves_no_file(stack, tmp_path):
+    start(stack)
+    source = "db" if stack.database == "postgres" else "web"
+    stack("stop", source)
+    try:
+        backup = tmp_path / "backup"
+        failed = script(stack, "backup.sh", backup)
+    finally:
+        start(stack)
+    print(f"\n[backups/{stack.database}] with {source} stopped: {failed.stderr.decode()[-300:]}")
+    assert failed.returncode != 0
+    assert list(tmp_path.iterdir()) == []  # neither the backup nor a part of it
+
+
+def foreign_database(stack, tmp_path, migrations):
+    """A backup-shaped file of a database whose django_migrations holds `migrations`."""
+    rows = ", ".join(f"('{app}', '{name}', now())" for app, name in migrations)
+    path = tmp_path / "foreign"
+    if stack.database == "sqlite":
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            db.execute("CREATE TABLE django_migrations (app, name, applied)")
+            db.execute(f"INSERT INTO django_migrations VALUES {rows.replace('now()', '0')}")
+            db.commit()
+        return path
+    sql = (
+        "CREATE TABLE django_migrations (id serial, app text, name text, applied timestamptz);"
+        f"INSERT INTO django_migrations (app, name, applied) VALUES {rows};"
+    )
+    dump = (
+        'createdb --username="$POSTGRES_USER" foreign_project'
+        f' && psql --quiet --username="$POSTGRES_USER" --dbname=foreign_project -c "{sql}"'
+        ' && pg_dump --format=custom --username="$POSTGRES_USER" foreign_project'
+        ' && dropdb --username="$POSTGRES_USER" foreign_project'
+    )
+    with path.open("wb") as out:
+        subprocess.run(
+            ["docker-compose", "exec", "-T", "db", "sh", "-c", dump],
+            cwd=stack.project_dir,
+            env=stack.env,
+            stdout=out,
+            check=True,
+            timeout=120,
+        )
+    return path
+
+
+@pytest.mark.parametrize(
+    "whose, migrations",
+    [
+        ("another project", [("contenttypes", "0001_initial"), ("blog", "0001_initial")]),
+        (
+            "a newer version",
+            [("accounts", "0001_initial"), ("things", "0001_initial"), ("accounts", "0999_later")],
+        ),
+    ],
+)
+def test_restore_refuses_a_database_that_is_not_this_projects(stack, tmp_path, whose, migrations):
+    base = start(stack)
+    keeper = "stays-" + whose.split()[-1]
+    create_user(stack, keeper)
+    refused = restore(stack, foreign_database(stack, tmp_path, migrations))
+    print(f"\n[backups/{stack.database}] {whose}: {refused.stderr.decode().strip()}")
+    assert refused.returncode != 0
+    assert b"nothing was changed" in refused.stderr
+    Client(base).login(keeper)  # the database is as it was
+
+
+def test_restore_ends_every_token(stack, tmp_path):
+    base = start(stack)
+    username = "token-keeper"
+    create_user(stack, username)
+    api = Client(base)
+    before = api.login(username)
+    backup = tmp_path / "backup"
+    assert script(stack, "backup.sh", backup).returncode == 0
+    # After the backup: a logout (every token so far ends), then a new sign-in.
+    logged_out = api.login(username)
+    api("POST", "/api/token/blacklist/", 200, refresh=logged_out["refresh"])
+    after = api.login(username)
+    api("GET", "/api/me/", 200, after["access"])
+
+    restored = restore(stack, backup)
+    assert restored.returncode == 0, restored.stderr.decode()[-2000:]
+    issued = {
+        "issued before the backup": before,
+        "logged out after it": logged_out,
+        "issued after that logout": after,
+    }
+    for when, tokens in issued.items():
+        api("GET", "/api/me/", 401, tokens["access"])
+        api("POST", "/api/token/refresh/", 401, refresh=tokens["refresh"])
+        print(f"[backups/{stack.database}] after the restore, refused: the tokens {when}")
+    api("GET", "/api/me/", 200, api.login(username)["access"])  # the password still works
+
+
+@pytest.mark.parametrize("database", DATABASES)
+def test_backups_in_the_folder_are_ignored_by_git_and_docker(database, tmp_path):
+    require_engine()
+    project = render(tmp_path / "project", database=database)
+    for stray in STRAYS:
+        (project / stray).parent.mkdir(exist_ok=True)
+        (project / stray).write_text("every account\n")
+    run(["git", "init", "--quiet"], cwd=project)
+    committed = run(["git", "add", "--all", "--dry-run"], cwd=project).stdout
+    assert "manage.py" in committed
+    assert not [stray for stray in STRAYS if stray in committed], committed
+
+    # What `docker build` sends of the folder, through the project's own .dockerignore.
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM scratch\nCOPY . /context/\n")
+    tag = f"drf-auth-template-test/context-{database}-{os.getpid()}"
+    label = f"{TEST_LABEL}=true"
+    run(["docker", "build", "--quiet", "--label", label, "-f", dockerfile, "-t", tag, project])
+    container = run(["docker", "create", tag, "none"]).stdout.strip()
+    try:
+        exported = subprocess.run(
+            ["docker", "export", container], capture_output=True, check=True, timeout=120
+        ).stdout
+    finally:
+        run(["docker", "rm", container])
+        run(["docker", "rmi", tag])
+    with tarfile.open(fileobj=io.BytesIO(exported)) as image:
+        sent = {name.removeprefix("context/") for name in image.getnames()}
+    assert "manage.py" in sent
+    assert not sent & set(STRAYS), sorted(sent & set(STRAYS))

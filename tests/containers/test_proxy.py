@@ -134,7 +134,7 @@ def test_forged_forwarded_for_does_not_escape_the_login_throttle(stack):
         stack_shell(
             stack,
             "from django.core.cache import cache; cache.clear()\n"
-            "from django.core.management import call_command; call_command('axes_reset')",
+            "from django.core.management import call_command; call_command('unlock', '--all')",
         )
 
 

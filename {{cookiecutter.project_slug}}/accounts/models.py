@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 # Who may do what. Another request can change these while this object sits in memory (a
@@ -128,3 +129,26 @@ class User(AbstractUser):
         return salted_hmac(
             "accounts.User.session", value, secret=secret, algorithm="sha256"
         ).hexdigest()
+
+
+class PasswordFailure(models.Model):
+    """One wrong password: the name it was tried for, from where, and when (accounts/lockout.py).
+
+    Never the password itself, right or wrong, nor anything else the request carried.
+    """
+
+    # As typed and case-folded: a guess at a name that has no account counts too.
+    username = models.CharField(max_length=150)
+    # The client's IPv4 address or IPv6 /64 network (config/clients.py).
+    address = models.CharField(max_length=43)
+    failed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["username", "failed_at"]),
+            models.Index(fields=["address", "failed_at"]),
+            models.Index(fields=["failed_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.username} from {self.address} at {self.failed_at:%Y-%m-%d %H:%M:%S}"

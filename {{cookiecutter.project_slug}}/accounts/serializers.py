@@ -143,7 +143,7 @@ class PasswordChangeSerializer(serializers.Serializer):
     def validate(self, attrs):
         # Last, once everything else is valid: checking a password costs a deliberately slow
         # hash, which a request refused anyway should not get for free. A wrong one counts
-        # towards the same guessing limit as the logins (accounts/passwords.py).
+        # towards the same guessing limit as the logins (accounts/lockout.py).
         request = self.context["request"]
         if not passwords.check(request, request.user, attrs["old_password"]):
             raise serializers.ValidationError({"old_password": ["Wrong password."]})

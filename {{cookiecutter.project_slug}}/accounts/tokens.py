@@ -24,8 +24,6 @@ from rest_framework_simplejwt.utils import datetime_to_epoch
 
 from config.fields import PasswordField
 
-from . import passwords
-
 VERSION_CLAIM = "ver"
 AUTH_TIME_CLAIM = "auth_time"
 
@@ -90,16 +88,11 @@ class TokenObtainPairSerializer(serializers.TokenObtainPairSerializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # No user has a longer name; a longer one would only cost a failed-login record.
+        # No user has a longer name; a longer one would only cost a password check.
         self.fields[self.username_field] = drf_serializers.CharField(max_length=150)
         # Checked exactly as typed: simplejwt's own field trims the spaces around it, which
         # sign-up keeps, so " correct horse " could never sign in.
         self.fields["password"] = PasswordField()
-
-    def validate(self, attrs):
-        # Counted by django-axes per address and per username; past the limit, 429.
-        with passwords.refused_when_locked_out(self.context["request"]):
-            return super().validate(attrs)
 
     @classmethod
     def get_token(cls, user):

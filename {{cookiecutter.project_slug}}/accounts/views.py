@@ -25,7 +25,7 @@ class LoginView(views.TokenObtainPairView):
     """Exchange a username and password for an access and a refresh token."""
 
     # Requests per client address (DJANGO_TOKEN_THROTTLE_RATE). Wrong passwords are counted
-    # apart, per address and per username, like those of every login (accounts/passwords.py).
+    # apart by the lockout, like those of every password check (accounts/lockout.py).
     throttle_scope = "token"
 
 

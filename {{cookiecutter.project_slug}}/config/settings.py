@@ -44,7 +44,6 @@ INSTALLED_APPS = [
     "corsheaders",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
-    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "accounts",
@@ -62,8 +61,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last: turns a refused session or admin login into the "too many attempts" page.
-    "axes.middleware.AxesMiddleware",
+    # Turns a sign-in that the lockout refused on the login forms into a 429 page.
+    "accounts.middleware.LockedOutPageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -125,26 +124,17 @@ AUTH_USER_MODEL = "accounts.User"
 # Signing in through the browsable API lands on the resource list.
 LOGIN_REDIRECT_URL = "/api/v1/{{ cookiecutter.__plural_url }}/"
 
-# Password guessing: every check of a password (the token endpoint, the browsable API's
-# login, the admin's login) goes through authenticate(), where django-axes counts failures
-# per client address and, separately, per username. Past the limit it refuses further
-# attempts, the right password included, until no failure has been counted for the cool-off
-# time: 429 as JSON on the API (accounts/passwords.py), a page on the HTML forms.
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+# Password guessing: every check of a password goes through this one backend, which counts
+# wrong passwords of the last DJANGO_LOGIN_COOLOFF_MINUTES for an account from one address,
+# from an address, and for an account, each with its limit (accounts/lockout.py). Past one,
+# 429: JSON on the API, a page on the login forms, and how long on both.
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutBackend"]
 # Off only for load tests, which would otherwise lock their own address out.
-AXES_ENABLED = env.bool("DJANGO_LOGIN_LOCKOUT", default=True)
-AXES_VERBOSE = False  # no banner in the output of every manage.py command
-AXES_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=10)
-AXES_COOLOFF_TIME = timedelta(minutes=env.int("DJANGO_LOGIN_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
-# Attempts refused during the cool-off are not counted, so they cost no database write.
-AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-# The same client address as DRF's throttles, from DJANGO_NUM_PROXIES.
-AXES_CLIENT_IP_CALLABLE = "accounts.passwords.client_address"
-AXES_LOCKOUT_CALLABLE = "accounts.passwords.locked_out_page"
+LOGIN_LOCKOUT = env.bool("DJANGO_LOGIN_LOCKOUT", default=True)
+LOGIN_COOLOFF = timedelta(minutes=env.int("DJANGO_LOGIN_COOLOFF_MINUTES", default=15))
+LOGIN_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=10)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("DJANGO_LOGIN_ADDRESS_FAILURE_LIMIT", default=100)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("DJANGO_LOGIN_ACCOUNT_FAILURE_LIMIT", default=300)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -183,17 +173,17 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    # Per client as config/clients.py tells them apart (an IPv6 /64 is one client).
+    "DEFAULT_THROTTLE_CLASSES": ["config.clients.ScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "token": env("DJANGO_TOKEN_THROTTLE_RATE", default="20/minute"),
         "register": env("DJANGO_REGISTER_THROTTLE_RATE", default="10/hour"),
     },
-    # Throttles count per client address. DRF takes it from X-Forwarded-For, which any client
-    # can write, unless told how many proxies in front of Gunicorn append to that header:
-    # with 0 it uses the address of the connection and ignores the header. Set it to the
-    # number of proxies that really append (1 behind one nginx); too high a number lets a
-    # client choose its address, too low makes every client share the proxy's. Password
-    # failures are also counted per username, which no header changes.
+    # Throttles and the lockout count per client address. DRF takes it from X-Forwarded-For,
+    # which any client can write, unless told how many proxies in front of Gunicorn append to
+    # that header: with 0 it uses the address of the connection and ignores the header. Set it
+    # to the number of proxies that really append (1 behind one nginx); too high a number lets
+    # a client choose its address, too low makes every client share the proxy's.
     "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
     # JSON errors, also for request bodies Django refuses to read (too large: 413).
     "EXCEPTION_HANDLER": "config.exceptions.exception_handler",
@@ -221,6 +211,16 @@ SIMPLE_JWT = {
 # after the password was given: a stolen refresh token used once a day still dies
 # (see accounts/tokens.py).
 JWT_REFRESH_TOKEN_MAX_LIFETIME = timedelta(days=env.int("JWT_REFRESH_TOKEN_MAX_DAYS", default=30))
+
+# Or: the header in which the platform's proxy names the client (Fly.io: Fly-Client-IP), in
+# place of X-Forwarded-For. Only where every request passes that proxy: anyone else could write
+# it. Never both (config/clients.py).
+CLIENT_IP_HEADER = env("DJANGO_CLIENT_IP_HEADER", default="")
+if CLIENT_IP_HEADER and REST_FRAMEWORK["NUM_PROXIES"]:
+    raise ImproperlyConfigured(
+        "Set DJANGO_CLIENT_IP_HEADER or DJANGO_NUM_PROXIES, not both: one says where the "
+        "client's address is."
+    )
 
 # Sign-up at /api/register/; off (404) for a project whose users are invited or made by staff.
 ALLOW_SIGNUP = env.bool("DJANGO_ALLOW_SIGNUP", default=True)
