@@ -39,9 +39,38 @@ def test_a_skip_fails_the_session_under_ci(tmp_path, ci, exit_code):
     result = run_pytest_on(tmp_path, test, ci)
     assert result.returncode == exit_code, result.stdout
     if exit_code:
-        assert "ERROR: CI is set and 1 test(s) skipped: test_one.py::test_needs_a_tool" in (
+        assert "test(s) skipped or marked xfail: test_one.py::test_needs_a_tool (skipped)" in (
             result.stdout
         )
+
+
+NOT_RUN_UNDER_CI = {
+    "a module that skips itself": (
+        "import pytest\n\npytest.skip('not here', allow_module_level=True)\n\n"
+        "def test_never_collected():\n    pass\n",
+        "test_one.py (skipped)",
+    ),
+    "an xfail that fails": (
+        "import pytest\n\n@pytest.mark.xfail(reason='known bug')\n"
+        "def test_broken():\n    assert False\n",
+        "test_one.py::test_broken (xfail)",
+    ),
+    "an xfail that passes": (
+        "import pytest\n\n@pytest.mark.xfail(reason='known bug', strict=False)\n"
+        "def test_fixed_since():\n    pass\n",
+        "test_one.py::test_fixed_since (xfail)",
+    ),
+}
+
+
+@pytest.mark.parametrize("what", list(NOT_RUN_UNDER_CI))
+def test_under_ci_no_skip_or_xfail_of_any_kind_passes(tmp_path, what):
+    """What a green run would hide from CI: no failure off CI, a failed run under it."""
+    test, named = NOT_RUN_UNDER_CI[what]
+    assert run_pytest_on(tmp_path, test, "false").returncode != pytest.ExitCode.TESTS_FAILED
+    result = run_pytest_on(tmp_path, test, "true")
+    assert result.returncode == 1, result.stdout
+    assert f"test(s) skipped or marked xfail: {named}" in result.stdout
 
 
 @pytest.mark.parametrize("phase", ["setup", "call"])

@@ -91,7 +91,9 @@ def run_one(project, scratch, index, regression, database, env_for):
     """Apply one regression to a fresh copy and run the suite there."""
     copy = copy_with(project, Path(scratch) / f"regression_{index}_{database}", regression)
     started = time.monotonic()
-    result = run(SUITE, cwd=copy, env=env_for(copy), check=False, timeout=600)
+    # A pytest temporary folder of its own: concurrent runs would share the default one.
+    command = [*SUITE, f"--basetemp={copy / '.pytest-tmp'}"]
+    result = run(command, cwd=copy, env=env_for(copy), check=False, timeout=600)
     took = time.monotonic() - started
     output = result.stdout + result.stderr
     caught = result.returncode != 0
