@@ -1,4 +1,5 @@
-"""The harness itself: CI is recognised, a skip under CI fails the run, processes get stopped."""
+"""The harness itself: CI is recognised, a skip or an xfail under CI fails the run, processes
+get stopped, and modules pass alone as well as after others."""
 
 import re
 import subprocess
@@ -114,3 +115,27 @@ def running_in_group(group):
     ps = subprocess.run(["ps", "-eo", "pid=,pgid=,stat="], capture_output=True, text=True)
     rows = [line.split() for line in ps.stdout.splitlines()]
     return [pid for pid, pgid, stat in rows if pgid == str(group) and not stat.startswith("Z")]
+
+
+# Modules that share no service with the others: each runs alone here, in a pytest of its own,
+# so that none leans on what a module run before it left behind (the whole run's order is
+# shuffled too, by pytest-randomly). Those that share the session's bake and servers are too
+# slow to run twice; `pytest path/to/test_module.py` runs any of them alone.
+ALONE = (
+    "tests/template/test_workflow_runner.py",
+    "tests/template/test_workflow_files.py",
+    "challenges/left_join/tests/test_hash_table.py",
+    "challenges/left_join/tests/test_left_join.py",
+)
+
+
+@pytest.mark.parametrize("module", ALONE)
+def test_a_module_passes_alone(module):
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", module],
+        cwd=TEMPLATE,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
