@@ -65,7 +65,8 @@ def settings_in(folder, **variables):
 
 
 def documented_values():
-    """NAME: value of every variable .env.example sets, but the keys it leaves empty."""
+    """NAME: value of every variable .env.example sets, but those of REQUIRED (the keys it
+    leaves empty, a placeholder database)."""
     values = {}
     for line in (PROJECT / ".env.example").read_text().splitlines():
         name, equals, value = line.partition("=")
@@ -78,9 +79,10 @@ def test_every_default_is_what_env_example_documents(without_dotenv):
     """A variable left unset means what .env.example says. The .env of a new project sets
     most of them, so a changed default (DEBUG on, a looser throttle, longer tokens, a trusted
     proxy header...) would otherwise reach only the servers that run without one."""
+    variables = documented_values()
+    assert variables  # the file was read
     defaults = settings_in(without_dotenv)
-    documented = settings_in(without_dotenv, **documented_values())
-    assert documented_values()  # the file was read
+    documented = settings_in(without_dotenv, **variables)
     changed = {
         name: {"unset": value, ".env.example": documented[name]}
         for name, value in defaults.items()
