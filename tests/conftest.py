@@ -9,6 +9,7 @@ import requests
 
 # The CI rule (a skip under CI fails the run; MissingTool skips off CI): a plugin's hooks.
 from ci_plugin import (  # noqa: F401
+    pytest_collectreport,
     pytest_runtest_call,
     pytest_runtest_logreport,
     pytest_runtest_setup,

@@ -60,3 +60,18 @@ def wait_for_workers(master, count, gone=(), timeout=30):
             return workers
         time.sleep(0.1)
     raise NotReady(f"Gunicorn {master} has workers {child_pids(master)}, not {count} new ones")
+
+
+def settled_workers(master, settle=2, timeout=60):
+    """The PIDs of the master's workers once they have stayed the same for `settle` seconds:
+    how many it really runs, where wait_for_workers() only finds a moment with as many."""
+    deadline = time.monotonic() + timeout
+    workers, since = child_pids(master), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = child_pids(master)
+        if now != workers:
+            workers, since = now, time.monotonic()
+        elif workers and time.monotonic() - since >= settle:
+            return workers
+    raise NotReady(f"the workers of Gunicorn {master} kept changing: {child_pids(master)}")

@@ -30,14 +30,14 @@ def member(service, http):
         yield username, login(http, service.base, username)
 
 
-def test_privileged_fields_cannot_be_assigned(service, http, prefix, users):
-    # `users`: others exist, so a new user's id is never 1 unless the one sent were taken.
+def test_privileged_fields_cannot_be_assigned(service, http, prefix, member):
+    (other,) = user_rows(service.project, service.env, member[0])
     privileged = {
         "is_staff": True,
         "is_superuser": True,
         "is_active": False,
         "token_version": 0,
-        "id": 1,
+        "id": other["id"],  # another user's
         "date_joined": "2000-01-01T00:00:00Z",
         "last_login": "2000-01-01T00:00:00Z",
         "groups": [1],
@@ -48,7 +48,7 @@ def test_privileged_fields_cannot_be_assigned(service, http, prefix, users):
         service.url(REGISTER), json={"username": username, "password": PASSWORD, **privileged}
     )
     assert signed_up.status_code == 201, signed_up.text
-    assert signed_up.json()["id"] != 1
+    assert signed_up.json()["id"] != other["id"]
     (row,) = user_rows(service.project, service.env, username)
     assert (row["is_staff"], row["is_superuser"], row["is_active"]) == (False, False, True)
     assert not row["date_joined"].startswith("2000") and row["last_login"] is None
@@ -75,6 +75,7 @@ def test_privileged_fields_cannot_be_assigned(service, http, prefix, users):
     after = user_rows(service.project, service.env, username)[0]
     assert {**after, "first_name": ""} == row  # the first_name of the ignored ones, only
     assert http.get(service.url(ME), headers=auth).status_code == 200  # no token was ended
+    assert user_rows(service.project, service.env, member[0]) == [other]  # the user whose id was claimed
 
 
 def test_me_and_password_change_refuse_hostile_input(service, http, member):

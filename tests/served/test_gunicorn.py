@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tooling.machine import run
-from tooling.processes import wait_for_workers
+from tooling.processes import settled_workers
 from tooling.project import render, venv_env
 from tooling.served import gunicorn
 
@@ -113,6 +113,6 @@ def test_worker_count_from_the_prompt_and_web_concurrency(project):
     run(["python", "manage.py", "migrate", "--noinput"], cwd=folder, env=env)
     # The master is the process gunicorn() started; the workers are its children.
     with gunicorn(folder, env) as served:
-        assert len(wait_for_workers(served.process.pid, workers)) == workers
+        assert len(settled_workers(served.process.pid)) == workers
     with gunicorn(folder, {**env, "WEB_CONCURRENCY": "3"}) as served:
-        assert len(wait_for_workers(served.process.pid, 3)) == 3
+        assert len(settled_workers(served.process.pid)) == 3

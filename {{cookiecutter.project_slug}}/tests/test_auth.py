@@ -1,8 +1,19 @@
+import base64
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.db import connection
+from rest_framework.test import APIClient
 
 from accounts.tokens import RefreshToken
 
 from .api import LIST_URL, PASSWORD, bearer_client, obtain_tokens
+
+REFRESH_URL = "/api/token/refresh/"
 
 
 def test_token_pair_for_valid_credentials(anonymous, user):
@@ -172,3 +183,82 @@ def test_the_admin_action_ends_every_token_of_the_selected_users(client, user, t
     assert bearer_client(tokens["access"]).get(LIST_URL).status_code == 401
     admin.refresh_from_db()
     assert admin.token_version == 0  # only the selected users
+
+
+def test_http_basic_is_not_accepted(anonymous, user):
+    """HTTP Basic would let anyone guess passwords on every route, unthrottled."""
+    credentials = base64.b64encode(f"alice:{PASSWORD}".encode()).decode()
+    response = anonymous.get(LIST_URL, HTTP_AUTHORIZATION=f"Basic {credentials}")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_the_token_endpoint_is_throttled(anonymous, user, settings):
+    """Every login costs a deliberately slow password hash, right password or not."""
+    allowed = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["token"].split("/")[0])
+    credentials = {"username": "alice", "password": PASSWORD}
+    statuses = [anonymous.post("/api/token/", credentials).status_code for _ in range(allowed + 1)]
+    assert statuses == [200] * allowed + [429]
+
+
+def test_a_user_deactivated_by_a_bulk_update_is_refused(anonymous, user, tokens, django_user_model):
+    """A queryset's update() writes the column alone: no save(), so no new token version.
+    The tokens end all the same, because every request checks that the user is active."""
+    django_user_model.objects.filter(pk=user.pk).update(is_active=False)
+    assert bearer_client(tokens["access"]).get(LIST_URL).status_code == 401
+    assert anonymous.post(REFRESH_URL, {"refresh": tokens["refresh"]}).status_code == 401
+
+
+def test_no_refresh_token_outlives_its_chain(anonymous, user, settings):
+    """Each new refresh token expires a day on, but never past the chain's absolute end."""
+    settings.JWT_REFRESH_TOKEN_MAX_LIFETIME = timedelta(hours=1)  # shorter than a day
+    first = RefreshToken(obtain_tokens("alice")["refresh"])
+    assert first["exp"] == first["auth_time"] + 60 * 60
+    rotated = anonymous.post(REFRESH_URL, {"refresh": str(first)}).json()
+    assert RefreshToken(rotated["refresh"])["exp"] == first["auth_time"] + 60 * 60
+
+
+def test_a_shorter_absolute_lifetime_ends_the_chains_already_running(anonymous, tokens, settings):
+    """Lowering JWT_REFRESH_TOKEN_MAX_DAYS applies to the tokens already handed out, however
+    far ahead their own expiry is."""
+    settings.JWT_REFRESH_TOKEN_MAX_LIFETIME = timedelta(0)  # every chain began too long ago
+    refused = anonymous.post(REFRESH_URL, {"refresh": tokens["refresh"]})
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "token_not_valid"
+
+
+@pytest.fixture
+def threads_switch_often():
+    """Python runs one thread at a time, and switches every 5 ms by default: time enough for
+    a whole request. Switching far more often interleaves the requests of several threads as
+    those of separate worker processes interleave."""
+    default = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(default)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_refreshes_of_one_token_buy_one_pair(user, threads_switch_often):
+    """A refresh token sent several times at once (a retry, two tabs, a thief racing its
+    owner) buys one new pair between them: the check and the blacklisting are one write.
+    Each thread has a database connection of its own, as each Gunicorn worker has. A check
+    made apart from the write loses such a race only sometimes: it is run ten times."""
+    racers = 8
+
+    def race(refresh):
+        start = threading.Barrier(racers)
+
+        def refresh_once(_):
+            start.wait()  # the requests leave together
+            try:
+                return APIClient().post(REFRESH_URL, {"refresh": refresh}).status_code
+            finally:
+                connection.close()  # this thread's own connection
+
+        with ThreadPoolExecutor(racers) as pool:
+            return sorted(pool.map(refresh_once, range(racers)))
+
+    for attempt in range(10):
+        statuses = race(obtain_tokens("alice")["refresh"])
+        assert statuses == [200] + [401] * (racers - 1), f"race {attempt + 1}"

@@ -1,9 +1,12 @@
 import json
 import os
+import secrets
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from asgiref.sync import async_to_sync
 from asgiref.testing import ApplicationCommunicator
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
@@ -35,6 +38,85 @@ def printed_with(environment, code):
         check=True,
     )
     return json.loads(result.stdout)
+
+
+# Prints every setting, by name, as repr() writes its value.
+EVERY_SETTING = """
+import json
+from config import settings
+print(json.dumps({name: repr(getattr(settings, name)) for name in dir(settings) if name.isupper()}))
+"""
+
+
+@pytest.fixture
+def without_dotenv(tmp_path):
+    """The project's code in a folder without .env, as on a server or in CI, where every
+    variable that is not set takes the default written in config/settings.py."""
+    bytecode = shutil.ignore_patterns("__pycache__")
+    for path in PROJECT.iterdir():
+        if (path / "__init__.py").exists() and path.name != "tests":
+            shutil.copytree(path, tmp_path / path.name, ignore=bytecode)
+    shutil.copy(PROJECT / "manage.py", tmp_path)
+    return tmp_path
+
+
+# What the settings require, the same for every command a test compares.
+REQUIRED = {
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+    "DJANGO_JWT_SIGNING_KEY": secrets.token_urlsafe(50),
+    "DATABASE_URL": "sqlite:///unused.sqlite3",
+}
+
+
+def run_in(folder, *command, **variables):
+    """A command run with the keys the settings require and the given variables, nothing else."""
+    env = {"PATH": os.environ["PATH"], **REQUIRED, **variables}
+    return subprocess.run(  # noqa: S603 (this interpreter, our own code)
+        [sys.executable, *command], cwd=folder, env=env, capture_output=True, text=True
+    )
+
+
+def settings_in(folder, **variables):
+    result = run_in(folder, "-c", EVERY_SETTING, **variables)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def documented_values():
+    """NAME: value of every variable .env.example sets, but those of REQUIRED (the keys it
+    leaves empty, a placeholder database)."""
+    values = {}
+    for line in (PROJECT / ".env.example").read_text().splitlines():
+        name, equals, value = line.partition("=")
+        if equals and not line.startswith("#") and name not in REQUIRED:
+            values[name] = value
+    return values
+
+
+def test_every_default_is_what_env_example_documents(without_dotenv):
+    """A variable left unset means what .env.example says. The .env of a new project sets
+    most of them, so a changed default (DEBUG on, a looser throttle, longer tokens, a trusted
+    proxy header...) would otherwise reach only the servers that run without one."""
+    variables = documented_values()
+    assert variables  # the file was read
+    defaults = settings_in(without_dotenv)
+    documented = settings_in(without_dotenv, **variables)
+    changed = {
+        name: {"unset": value, ".env.example": documented[name]}
+        for name, value in defaults.items()
+        if documented[name] != value
+    }
+    assert changed == {}
+
+
+def test_debug_is_off_and_the_deploy_check_clean_with_nothing_but_https_set(without_dotenv):
+    """The settings a server gets from its keys and DJANGO_HTTPS=true alone (the Docker image
+    sets only that one): DEBUG off, secure cookies, the redirect to HTTPS and HSTS."""
+    assert settings_in(without_dotenv)["DEBUG"] == "False"
+    command = ["manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+    result = run_in(without_dotenv, *command, DJANGO_HTTPS="true")
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
 
 
 def lifetimes(token_pair):

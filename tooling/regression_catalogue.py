@@ -1,0 +1,249 @@
+"""The regression catalogue: small, plausible edits of a fresh bake that its own suite must
+catch (tooling/regressions.py applies them; tests/template/test_regression_catalogue.py runs
+them). Each is what a student "tidying up" could write, named by the rule it breaks.
+
+Paths are those of a project rendered with the default resource, `thing`. An entry's `old`
+text must occur once in its file: when the project changes, the entry fails until it is
+updated, instead of silently testing nothing.
+"""
+
+from .regressions import Regression
+
+SETTINGS = "config/settings.py"
+TOKENS = "accounts/tokens.py"
+VIEWS = "accounts/views.py"
+
+CATALOGUE = [
+    # --- Defaults that ship: .env sets most of these, so only a test reading them without it
+    # (or CI, which has no .env) sees a changed default.
+    Regression(
+        "DEBUG is off unless asked for",
+        SETTINGS,
+        'DEBUG = env.bool("DJANGO_DEBUG", default=False)',
+        'DEBUG = env.bool("DJANGO_DEBUG", default=True)',
+    ),
+    Regression(
+        "the default hosts are this machine's only",
+        SETTINGS,
+        'default=["localhost", "127.0.0.1", "[::1]"])',
+        'default=["*"])',
+    ),
+    Regression(
+        "the token endpoint's shipped throttle rate",
+        SETTINGS,
+        'env("DJANGO_TOKEN_THROTTLE_RATE", default="20/minute")',
+        'env("DJANGO_TOKEN_THROTTLE_RATE", default="2000/minute")',
+    ),
+    Regression(
+        "the sign-up's shipped throttle rate",
+        SETTINGS,
+        'env("DJANGO_REGISTER_THROTTLE_RATE", default="10/hour")',
+        'env("DJANGO_REGISTER_THROTTLE_RATE", default="1000/hour")',
+    ),
+    Regression(
+        "access tokens last 5 minutes by default",
+        SETTINGS,
+        'env.int("JWT_ACCESS_TOKEN_MINUTES", default=5)',
+        'env.int("JWT_ACCESS_TOKEN_MINUTES", default=60)',
+    ),
+    Regression(
+        "refresh tokens last a day by default",
+        SETTINGS,
+        'env.int("JWT_REFRESH_TOKEN_DAYS", default=1)',
+        'env.int("JWT_REFRESH_TOKEN_DAYS", default=14)',
+    ),
+    Regression(
+        "refresh chains end after 30 days by default",
+        SETTINGS,
+        'env.int("JWT_REFRESH_TOKEN_MAX_DAYS", default=30)',
+        'env.int("JWT_REFRESH_TOKEN_MAX_DAYS", default=3650)',
+    ),
+    Regression(
+        "X-Forwarded-For is not trusted by default",
+        SETTINGS,
+        'env.int("DJANGO_NUM_PROXIES", default=0)',
+        'env.int("DJANGO_NUM_PROXIES", default=1)',
+    ),
+    Regression(
+        "no CORS origin unless listed",
+        SETTINGS,
+        'env.list("DJANGO_CORS_ALLOWED_ORIGINS", default=[])',
+        'env.list("DJANGO_CORS_ALLOWED_ORIGINS", default=["http://localhost:5173"])',
+    ),
+    Regression(
+        "the lockout's shipped failure limit",
+        SETTINGS,
+        'env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=10)',
+        'env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=100)',
+    ),
+    # --- HTTPS: what `check --deploy` asks for once DJANGO_HTTPS is true.
+    Regression(
+        "session cookies travel over HTTPS only",
+        SETTINGS,
+        "    SESSION_COOKIE_SECURE = True\n",
+        "    SESSION_COOKIE_SECURE = False\n",
+    ),
+    Regression(
+        "HTTP is redirected to HTTPS",
+        SETTINGS,
+        "    SECURE_SSL_REDIRECT = True\n",
+        "",
+    ),
+    Regression(
+        "HSTS is sent",
+        SETTINGS,
+        'env.int("DJANGO_HSTS_SECONDS", default=60 * 60 * 24 * 365)',
+        'env.int("DJANGO_HSTS_SECONDS", default=0)',
+    ),
+    # --- Who gets in.
+    Regression(
+        "HTTP Basic stays off (unthrottled password guessing)",
+        SETTINGS,
+        '        "rest_framework.authentication.SessionAuthentication",\n',
+        '        "rest_framework.authentication.SessionAuthentication",\n'
+        '        "rest_framework.authentication.BasicAuthentication",\n',
+    ),
+    Regression(
+        "logout ends access tokens (stock simplejwt authentication)",
+        SETTINGS,
+        '"accounts.authentication.JWTAuthentication",',
+        '"rest_framework_simplejwt.authentication.JWTAuthentication",',
+    ),
+    Regression(
+        "every route needs a user unless it says otherwise",
+        SETTINGS,
+        '"DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"]',
+        '"DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"]',
+    ),
+    Regression(
+        "common passwords are refused",
+        SETTINGS,
+        '    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},\n',
+        "",
+    ),
+    Regression(
+        "short passwords are refused",
+        SETTINGS,
+        '    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},\n',
+        "",
+    ),
+    Regression(
+        "credentialed CORS stays off",
+        SETTINGS,
+        "CORS_ALLOW_CREDENTIALS = False",
+        "CORS_ALLOW_CREDENTIALS = True",
+    ),
+    Regression(
+        "a deactivated user's tokens end, even by a bulk update()",
+        TOKENS,
+        "    if user is None or not user.is_active:\n",
+        "    if user is None:\n",
+    ),
+    Regression(
+        "a logout ends every token of the user",
+        TOKENS,
+        "            user.end_all_tokens()\n        if not spent:",
+        "        if not spent:",
+    ),
+    Regression(
+        "a reused refresh token ends every token of its user",
+        TOKENS,
+        "            user.end_all_tokens()\n            raise AuthenticationFailed(",
+        "            raise AuthenticationFailed(",
+    ),
+    Regression(
+        "one refresh token buys one pair under concurrent requests",
+        TOKENS,
+        "        with transaction.atomic():\n"
+        "            _, created = self.blacklist()\n"
+        "        return created\n",
+        "        # Simpler: look first, then write.\n"
+        "        used = BlacklistedToken.objects.filter(token__jti=self[api_settings.JTI_CLAIM])\n"
+        "        if used.exists():\n"
+        "            return False\n"
+        "        self.blacklist()\n"
+        "        return True\n",
+        ("sqlite", "postgres"),
+    ),
+    Regression(
+        "refresh chains end at their absolute lifetime (the cap on each new expiry)",
+        TOKENS,
+        "        self.payload[claim] = min(self.payload[claim], self.chain_end())\n",
+        "",
+    ),
+    Regression(
+        "refresh chains end at their absolute lifetime (a lifetime shortened later)",
+        TOKENS,
+        "        if self.chain_end() <= datetime_to_epoch(self.current_time):\n",
+        "        if False:\n",
+    ),
+    Regression(
+        "verify refuses a logged-out token",
+        TOKENS,
+        '            raise TokenError("Token is blacklisted")\n        current_user(token)\n',
+        '            raise TokenError("Token is blacklisted")\n',
+    ),
+    Regression(
+        "a logout ends the browser sessions too",
+        "accounts/models.py",
+        'value = f"{self.password}:{self.token_version}"',
+        'value = f"{self.password}"',
+    ),
+    # --- Throttles.
+    Regression(
+        "the token endpoint is throttled",
+        VIEWS,
+        '    throttle_scope = "token"\n\n\nclass RefreshView',
+        "\n\nclass RefreshView",
+    ),
+    Regression(
+        "sign-up is throttled",
+        VIEWS,
+        '    throttle_scope = "register"  # see DJANGO_REGISTER_THROTTLE_RATE\n',
+        "",
+    ),
+    Regression(
+        "a stale token does not block sign-up",
+        VIEWS,
+        "    authentication_classes = []  #",
+        "    #",
+    ),
+    # --- The resource.
+    Regression(
+        "only the owner changes an object",
+        "things/permissions.py",
+        "obj.owner_id == request.user.id",
+        "request.user.is_authenticated",
+    ),
+    Regression(
+        "anonymous clients read nothing",
+        "things/views.py",
+        "permission_classes = [permissions.IsAuthenticated, IsOwnerOrReadOnly]",
+        "permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsOwnerOrReadOnly]",
+    ),
+    Regression(
+        "pages hold at most 100 rows",
+        "things/pagination.py",
+        "    max_page_size = 100\n",
+        "    max_page_size = 10_000\n",
+    ),
+    Regression(
+        "a forged cursor gets 404, not a 500",
+        "things/pagination.py",
+        "                int(cursor.position)\n",
+        "                str(cursor.position)\n",
+    ),
+    # --- The site.
+    Regression(
+        "the health check asks the database",
+        "config/health.py",
+        '        return JsonResponse({"status": "database unavailable"}, status=503)',
+        '        return JsonResponse({"status": "database unavailable"}, status=200)',
+    ),
+    Regression(
+        "an oversized body gets a JSON 413",
+        "config/exceptions.py",
+        "    if isinstance(exc, RequestDataTooBig):\n        exc = RequestTooLarge()\n    elif",
+        "    if",
+    ),
+]
