@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils.html import escape
 
 from {{ cookiecutter.resource_plural }}.models import {{ cookiecutter.__resource_class }}
 
@@ -29,3 +30,12 @@ def test_admin_list_search_and_change_pages_open(admin_client, model, search):
     change = admin_client.get(f"{base}{model.objects.get().pk}/change/")
     assert change.status_code == 200
     assert admin_client.get(f"{base}add/").status_code == 200
+
+
+def test_admin_pages_carry_the_project_name(client, settings):
+    """The login page's title and header name the project, not "Django administration"."""
+    page = client.get("/admin/login/").content.decode()
+    name = settings.SPECTACULAR_SETTINGS["TITLE"]
+    assert f"<title>Log in | {escape(name)}</title>" in page
+    assert f'<a href="/admin/">{escape(name)}</a>' in page
+    assert "Django administration" not in page
