@@ -118,6 +118,12 @@ def assert_walked(output, block):
     assert "Traceback" not in output, output
 
 
+def paste_walkthrough(walkthrough, project, port):
+    """The walkthrough pasted into a second terminal, where the virtualenv is activated and
+    PORT set first, as the README says."""
+    return paste(f". .venv/bin/activate\nexport PORT={port}\n{walkthrough}", project, shell_env())
+
+
 def script_env(venv, port):
     """A second terminal with the virtualenv active and PORT set."""
     env = shell_env(PORT=port, VIRTUAL_ENV=venv)
@@ -144,11 +150,10 @@ def test_quick_start_and_walkthrough_as_written(database, tmp_path, venv, reques
     with serve(project, shell_env(**SUPERUSER), ["bash", "-c", quick_start], timeout=300) as served:
         port = served.base.rsplit(":", 1)[1]
         answering = time.monotonic() - started
-        pasted_at = time.monotonic() - started
-        pasted = paste(f". .venv/bin/activate\nexport PORT={port}\n{walkthrough}", project, shell_env())
+        pasted = paste_walkthrough(walkthrough, project, port)
         assert pasted.status == 0, pasted.text
         assert_walked(pasted.text, walkthrough)
-        first_answer = pasted_at + pasted.first(r"^who am I: HTTP/1\.1 200 ")
+        first_answer = answering + pasted.first(r"^who am I: HTTP/1\.1 200 ")
         again = run(["scripts/walkthrough.sh"], cwd=project, env=script_env(venv, port))
         assert_walked(again.stdout + again.stderr, walkthrough)
 
@@ -165,10 +170,8 @@ def test_quick_start_and_walkthrough_as_written(database, tmp_path, venv, reques
 
     # The server is stopped: both ways stop at the first step, at once, with one line.
     stopped_at = time.monotonic()
-    pasted = paste(f". .venv/bin/activate\nexport PORT={port}\n{walkthrough}", project, shell_env())
-    refused = run(
-        ["scripts/walkthrough.sh"], cwd=project, env=script_env(venv, port), check=False
-    )
+    pasted = paste_walkthrough(walkthrough, project, port)
+    refused = run(["scripts/walkthrough.sh"], cwd=project, env=script_env(venv, port), check=False)
     took = time.monotonic() - stopped_at
     assert len(STOPPED.findall(pasted.text)) == 1, pasted.text
     assert not STEP_ANSWERED.findall(pasted.text) and "Traceback" not in pasted.text
