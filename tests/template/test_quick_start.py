@@ -17,7 +17,6 @@ time from the render to the first authenticated answer is printed.
 Real services: Gunicorn, started by the README's own command; PostgreSQL (the session cluster).
 """
 
-import re
 import subprocess
 import time
 import uuid
@@ -26,11 +25,19 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from helpers.walkthrough import (
+    NO_SERVER,
+    STEP_ANSWERED,
+    assert_walked,
+    paste_walkthrough,
+    run_script,
+    walkthrough_block,
+)
 from tooling.constants import DATABASES, TOKEN
 from tooling.docker import shell_env
 from tooling.machine import run
 from tooling.project import read_dotenv, render
-from tooling.readme import bash_blocks, commands, paste, section
+from tooling.readme import bash_blocks, commands, section
 from tooling.served import serve
 
 pytestmark = pytest.mark.gunicorn
@@ -41,13 +48,6 @@ SUPERUSER = {
     "DJANGO_SUPERUSER_EMAIL": "teacher@example.com",
     "DJANGO_SUPERUSER_PASSWORD": "quick-start-teacher-pass",
 }
-# A line the walkthrough prints for each step that answered: `sign up: HTTP/1.1 201 Created`.
-STEP_ANSWERED = re.compile(r"^([a-zA-Z][\w ,:]*): HTTP/1\.1 (\d{3}) ", re.MULTILINE)
-STEP_IN_BLOCK = re.compile(r'^step "([^"]+)" (\d{3}) ', re.MULTILINE)
-STOPPED = re.compile(
-    r'^walkthrough stopped at "sign up": no answer on port \d+ \(is the server running\?\)$',
-    re.MULTILINE,
-)
 
 
 def as_run_here(line, venv):
@@ -103,34 +103,6 @@ def create_role_and_database(block, project, postgres):
         run([*psql, "-c", sql], env=shell_env(PGPASSWORD=password))
 
 
-def walkthrough_steps(block):
-    """(name, status) of each step, in order, as the README's block declares them."""
-    return STEP_IN_BLOCK.findall(block)
-
-
-def assert_walked(output, block):
-    """Every step of the block answered its status, in order, and the last line says so."""
-    assert STEP_ANSWERED.findall(output) == walkthrough_steps(block), output
-    assert "walkthrough: every step answered as expected" in output.splitlines(), output
-    assert re.search(r'"name":\s*"Renamed"', output), output
-    answers = [line for line in output.splitlines() if line.startswith("{")]
-    assert answers and not [line for line in answers if "password" in line], output
-    assert "Traceback" not in output, output
-
-
-def paste_walkthrough(walkthrough, project, port):
-    """The walkthrough pasted into a second terminal, where the virtualenv is activated and
-    PORT set first, as the README says."""
-    return paste(f". .venv/bin/activate\nexport PORT={port}\n{walkthrough}", project, shell_env())
-
-
-def script_env(venv, port):
-    """A second terminal with the virtualenv active and PORT set."""
-    env = shell_env(PORT=port, VIRTUAL_ENV=venv)
-    env["PATH"] = f"{venv}/bin:{env['PATH']}"
-    return env
-
-
 @pytest.mark.parametrize("database", DATABASES)
 def test_quick_start_and_walkthrough_as_written(database, tmp_path, venv, request):
     started = time.monotonic()
@@ -142,7 +114,7 @@ def test_quick_start_and_walkthrough_as_written(database, tmp_path, venv, reques
     if database == "postgres":
         create_role_and_database(database_blocks[0], project, request.getfixturevalue("postgres"))
     here = [line for line in (as_run_here(line, venv) for line in lines) if line is not None]
-    walkthrough = bash_blocks(section(readme, "Walkthrough"))[0]
+    walkthrough = walkthrough_block(readme)
     script = (project / "scripts/walkthrough.sh").read_text()
     assert script.split("\n\n", 1)[1] == walkthrough  # the script is the README's lines
 
@@ -150,12 +122,12 @@ def test_quick_start_and_walkthrough_as_written(database, tmp_path, venv, reques
     with serve(project, shell_env(**SUPERUSER), ["bash", "-c", quick_start], timeout=300) as served:
         port = served.base.rsplit(":", 1)[1]
         answering = time.monotonic() - started
-        pasted = paste_walkthrough(walkthrough, project, port)
+        pasted = paste_walkthrough(walkthrough, project, project / ".venv", port)
         assert pasted.status == 0, pasted.text
         assert_walked(pasted.text, walkthrough)
         first_answer = answering + pasted.first(r"^who am I: HTTP/1\.1 200 ")
-        again = run(["scripts/walkthrough.sh"], cwd=project, env=script_env(venv, port))
-        assert_walked(again.stdout + again.stderr, walkthrough)
+        again, _ = run_script(project, venv, port)
+        assert_walked(again, walkthrough)
 
         # createsuperuser made the teacher; the admin shows the project's name.
         teacher = {"username": "teacher", "password": SUPERUSER["DJANGO_SUPERUSER_PASSWORD"]}
@@ -170,12 +142,11 @@ def test_quick_start_and_walkthrough_as_written(database, tmp_path, venv, reques
 
     # The server is stopped: both ways stop at the first step, at once, with one line.
     stopped_at = time.monotonic()
-    pasted = paste_walkthrough(walkthrough, project, port)
-    refused = run(["scripts/walkthrough.sh"], cwd=project, env=script_env(venv, port), check=False)
+    pasted = paste_walkthrough(walkthrough, project, project / ".venv", port)
+    refused, status = run_script(project, venv, port, check=False)
     took = time.monotonic() - stopped_at
-    assert len(STOPPED.findall(pasted.text)) == 1, pasted.text
+    assert len(NO_SERVER.findall(pasted.text)) == 1, pasted.text
     assert not STEP_ANSWERED.findall(pasted.text) and "Traceback" not in pasted.text
     assert pasted.status == 1, pasted.text  # the terminal is still there to say so
-    assert refused.returncode == 1
-    assert STOPPED.fullmatch((refused.stdout + refused.stderr).strip()), refused
+    assert status == 1 and NO_SERVER.fullmatch(refused.strip()), refused
     assert took < 20, f"the stopped walkthrough took {took:.1f} s"
