@@ -98,3 +98,13 @@ def test_an_edited_replay_outside_the_choices_is_refused(tmp_path, field, value)
     choices = json.loads((TEMPLATE / "cookiecutter.json").read_text())[field]
     assert sorted(named) == sorted(choices)
     assert not output.exists() or list(output.iterdir()) == []
+
+
+def test_the_prompts_do_not_assume_docker():
+    """SQLite is a file in the project folder, or in a volume under Docker; the Python version
+    chosen is the Docker image's, and without Docker the project runs on your own Python."""
+    prompts = json.loads((TEMPLATE / "cookiecutter.json").read_text())["__prompts__"]
+    assert "./db.sqlite3" in prompts["database"]["sqlite"]
+    assert "under Docker" in prompts["database"]["sqlite"]
+    assert "under Docker" in prompts["database"]["postgres"]
+    assert "without Docker, your own Python" in prompts["python_version"]

@@ -135,6 +135,8 @@ def test_quick_start_and_walkthrough_as_written(database, tmp_path, venv, reques
         login_page = requests.get(served.url("/admin/login/"), timeout=30).text
         assert f"<title>Log in | {PROJECT_NAME}</title>" in login_page
         assert f'<a href="/admin/">{PROJECT_NAME}</a>' in login_page
+    if database == "sqlite":  # as the prompt says: a file in the project folder
+        assert (project / "db.sqlite3").is_file()
     print(
         f"\n[{database}] quick start, from the render: the server answering after"
         f" {answering:.1f} s, the first authenticated answer after {first_answer:.1f} s"
