@@ -108,3 +108,26 @@ def test_the_prompts_do_not_assume_docker():
     assert "under Docker" in prompts["database"]["sqlite"]
     assert "under Docker" in prompts["database"]["postgres"]
     assert "without Docker, your own Python" in prompts["python_version"]
+
+
+def test_a_refused_answer_prints_what_the_template_readme_says(tmp_path):
+    """The hook's line first; then cookiecutter's own line and traceback, which the template
+    README explains, so that no one takes them for the answer's problem."""
+    command = [sys.executable, "-m", "cookiecutter", "--no-input", "-o", tmp_path, TEMPLATE]
+    shown = subprocess.run(  # one stream, in the order a terminal shows them
+        [*command, "project_slug=django"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=120,
+    ).stdout
+    lines = shown.splitlines()
+    errors = [number for number, line in enumerate(lines) if line.startswith("ERROR: ")]
+    assert len(errors) == 2, shown
+    assert lines[errors[0]].startswith("ERROR: project_slug 'django' would shadow")
+    assert lines[errors[1]].startswith("ERROR: Stopping generation")
+    after = lines[errors[1] + 1 :]
+    assert after[0] == "Traceback (most recent call last):", shown
+    assert any(line.startswith("cookiecutter.exceptions.FailedHookException") for line in after)
+    readme = (TEMPLATE / "README.md").read_text()
+    assert "`ERROR: Stopping generation ...`" in readme and "`FailedHookException`" in readme
