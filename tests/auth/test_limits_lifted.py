@@ -141,6 +141,8 @@ def test_a_500_shows_its_traceback_in_the_console_and_with_debug(rendered_projec
     """With DEBUG off the answer says no more than that; the server's console holds the
     traceback. With DEBUG on, so does the answer."""
     database, project, env = rendered_project
+    told = section((project / "README.md").read_text(), LIMITS).split("**A 500,", 1)[1]
+    assert "in the server's terminal" in told and "`DJANGO_DEBUG=true`" in told
     broken = relaxed_env(env, CACHE_URL="dbcache://no_such_cache_table")
     with gunicorn(project, broken, "--workers", "1", database=database) as served:
         crash = requests.post(served.url(TOKEN), json=credentials("nobody"), timeout=30)
