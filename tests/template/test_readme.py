@@ -13,6 +13,7 @@ import re
 import time
 
 import pytest
+import yaml
 
 from helpers.walkthrough import (
     assert_walked,
@@ -164,12 +165,14 @@ SECTIONS = [
     "Docker",
 ]
 DOCS = ["docs/deploy.md", "docs/docker.md", "docs/security.md", "docs/speed.md"]
+NUMBERS = {"three": 3, "four": 4}
 
 
 @pytest.mark.parametrize("database", DATABASES)
 def test_readme_reads_top_down(database, tmp_path):
     """At most 300 lines; the table of contents links every section, in order; the sections a
-    newcomer needs come first, in order; each page of docs/ exists and is linked."""
+    newcomer needs come first, in order; each page of docs/ exists and is linked; the stack's
+    services are counted right."""
     project = render(tmp_path, database=database)
     readme = (project / "README.md").read_text()
     assert len(readme.splitlines()) <= 300, len(readme.splitlines())
@@ -182,6 +185,11 @@ def test_readme_reads_top_down(database, tmp_path):
     for page in DOCS:
         assert f"]({page})" in readme, page
         assert (project / page).is_file(), page
+    # The services counted in words are the services of the compose file.
+    services = yaml.safe_load((project / "docker-compose.yml").read_text())["services"]
+    for text in (readme, (project / "docs/docker.md").read_text()):
+        (counted,) = re.findall(r"through\s+(\w+)\s+services", text)
+        assert NUMBERS[counted] == len(services), (counted, sorted(services))
     for page in project.glob("docs/*.md"):  # the pages link each other by names that exist
         for linked in re.findall(r"\]\(([a-z]+\.md)", page.read_text()):
             assert (project / "docs" / linked).is_file(), (page.name, linked)
