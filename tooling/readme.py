@@ -5,6 +5,8 @@ import re
 import subprocess
 import time
 
+from .machine import require
+
 # Colours, bracketed-paste mode and the like: what a terminal shows, not what was printed.
 TERMINAL_ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 BASH_BLOCK = re.compile(r"```bash\n(.*?)```", re.DOTALL)
@@ -61,6 +63,7 @@ def paste(text, cwd, env):
     Nothing run there reads the terminal, so the whole paste can be typed ahead, as a paste is.
     The shell is interactive: a failing command does not end it, `set -e` would.
     """
+    require("script", "bash")
     started = time.monotonic()
     process = subprocess.Popen(
         ["script", "--quiet", "--return", "--command", "bash --norc --noprofile -i", "/dev/null"],
