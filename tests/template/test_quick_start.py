@@ -56,9 +56,9 @@ def as_run_here(line, venv):
         return f"ln -s {venv} .venv"
     if line == "pip install -r requirements-dev.txt":
         return None
-    if line.startswith("python manage.py createsuperuser "):
-        return line.replace("createsuperuser", "createsuperuser --noinput", 1)
-    if line.startswith("export PORT=8000 "):
+    if line == "python manage.py createsuperuser":
+        return f"{line} --noinput"
+    if line == "export PORT=8000":
         return "export PORT={port}"
     return line.removeprefix("sudo -u postgres ")
 

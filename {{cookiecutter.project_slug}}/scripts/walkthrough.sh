@@ -10,18 +10,18 @@ ME=student-$RANDOM         # a new user each run, so that the steps can be repea
 # status line and the body, and keeps the body in $BODY; any other answer, or none, ends the
 # walkthrough with one line that names the step.
 step() {
-  local name=$1 expected=$2 answer status
+  local name=$1 expected=$2 answer code
   shift 2
   if ! answer=$(http --ignore-stdin --print=hb --timeout=10 "$@" 2>&1); then
     echo "walkthrough stopped at \"$name\": no answer on port $PORT (is the server running?)" >&2
     return 1
   fi
   answer=${answer//$'\r'/}              # HTTP ends header lines with CR LF
-  read -r _ status _ <<< "$answer"      # the status line, e.g. "HTTP/1.1 201 Created"
+  read -r _ code _ <<< "$answer"        # the status line, e.g. "HTTP/1.1 201 Created"
   BODY=${answer#*$'\n\n'}               # what follows the headers' empty line
   [ "$BODY" = "$answer" ] && BODY=""    # no body at all (204 No Content)
-  if [ "$status" != "$expected" ]; then
-    echo "walkthrough stopped at \"$name\": $status instead of $expected: $BODY" >&2
+  if [ "$code" != "$expected" ]; then
+    echo "walkthrough stopped at \"$name\": $code instead of $expected: $BODY" >&2
     return 1
   fi
   echo "$name: ${answer%%$'\n'*}"
