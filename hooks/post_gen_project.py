@@ -56,6 +56,8 @@ PASSWORD_PLACEHOLDER = ":password@"
 TEMPLATE_DEBRIS = re.compile(
     r"(?<!\$)(?:" + "|".join(re.escape("{" + s) for s in ("{", "%", "#")) + ")"
 )
+# The README's section whose first command the hook prints as the next step.
+QUICK_START = "## Quick start, without Docker"
 # Answers a person writes in their own words, which may hold those delimiters on purpose.
 FREE_TEXT = ("project_name", "description", "author_name")
 
@@ -137,16 +139,34 @@ def without_free_text(text):
     return text
 
 
+def next_steps():
+    """What to type next: the project's folder, then the first command of its README's quick
+    start, read from the README itself so that the two cannot disagree."""
+    readme = (PROJECT / "README.md").read_text()
+    _, found, quick_start = readme.partition(QUICK_START)
+    block = re.search(r"```bash\n(.*?)```", quick_start, re.DOTALL) if found else None
+    lines = block.group(1).splitlines() if block else []
+    commands = [line for line in lines if not line.startswith("#")]
+    if not commands:
+        raise Broken(f"README.md has no {QUICK_START!r} section with a command")
+    return (
+        f"\nYour project is in {PROJECT}. Next, the quick start of its README.md:\n\n"
+        f"    cd {PROJECT}\n    {commands[0]}\n"
+    )
+
+
 def main():
     keep_chosen_variant()
     try:
         write_env()
         found = list(problems())
+        steps = next_steps()
     except Broken as error:
         found = [str(error)]
     if found:
         print("ERROR: the generated project is broken: " + "; ".join(found), file=sys.stderr)
         sys.exit(1)
+    print(steps)
 
 
 if __name__ == "__main__":

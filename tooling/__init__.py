@@ -14,6 +14,7 @@ tests turn it into a failed test (tests/ci_plugin.py) or the bench into its exit
 | `served` | a rendered project served over HTTP (`ServedProject`), and waiting for health |
 | `postgres` | a throwaway PostgreSQL cluster, plain or TLS-only |
 | `accounts` | users, tokens and session logins of a served project |
+| `readme` | a rendered README's sections and commands, and pasting them into a terminal |
 | `docker` | the Docker engine, image builds on stand-in bases, compose stacks |
 | `stack` | a project's image and compose stack, brought up, its API through the published port |
 | `dev_project` | a rendered project driven through its Makefile, as a newcomer types it |

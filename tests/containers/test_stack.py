@@ -26,7 +26,7 @@ from tooling.stack import Client, create_user, stack_shell
 
 pytestmark = [pytest.mark.containers, pytest.mark.timeout(1800)]
 
-USERNAME = "alice"  # the README's walkthrough user
+USERNAME = "alice"  # made in a web container, as the README's Docker section says
 BOOTSTRAP_CSS = re.compile(r"/static/rest_framework/css/bootstrap\.min\.[0-9a-f]{12}\.css")
 UNAVAILABLE = "The service is unavailable, try again shortly."
 

@@ -5,7 +5,8 @@ broken render with one line and no project folder.
 and in DATABASE_URL's password; nothing else changes. What the hook looks for is defined once,
 in hooks/post_gen_project.py (EXAMPLE_OPENING, SECRETS, PASSWORD_PLACEHOLDER): a .env.example
 reworded without one of them must stop generation, never write a .env short of a secret. So
-must a render that leaves template syntax behind or Python that does not compile.
+must a render that leaves template syntax behind or Python that does not compile. A render
+ends with the next steps: the folder, and the first command of the README's quick start.
 
 Real services: none; cookiecutter runs as a command on the template or on a copy of it.
 """
@@ -17,6 +18,7 @@ import pytest
 
 from tooling.constants import DATABASES, SECRET_NAMES, TEMPLATE
 from tooling.project import cookiecutter_cli, hook_errors, read_dotenv, render
+from tooling.readme import bash_blocks, commands, section
 
 ENV_OPENING = "# Written by the template with fresh secrets. Never commit this file."
 
@@ -150,4 +152,30 @@ def test_a_changed_mark_stops_generation(template_copy, path, old, new, message)
 )
 def test_a_broken_render_ends_with_one_line_and_no_folder(template_copy, name, content, message):
     (template_copy / "{{cookiecutter.project_slug}}" / name).write_text(content)
+    assert_generation_stops(template_copy, message)
+
+
+QUICK_START = "Quick start, without Docker"
+FIRST_COMMAND = {"sqlite": "python3 -m venv .venv", "postgres": "sudo -u postgres createuser "}
+
+
+@pytest.mark.parametrize("database", DATABASES)
+def test_rendering_ends_with_the_next_steps(tmp_path, database):
+    """cookiecutter's last lines: the new folder, then the first command of its README's quick
+    start, where a newcomer goes next."""
+    result = cookiecutter_cli(tmp_path, database=database)
+    assert result.returncode == 0, result.stderr
+    project = tmp_path / "drf_auth"
+    readme = (project / "README.md").read_text()
+    first = commands(bash_blocks(section(readme, QUICK_START))[0])[0]
+    assert first.startswith(FIRST_COMMAND[database])
+    last = [line.strip() for line in result.stdout.strip().splitlines()[-2:]]
+    assert last == [f"cd {project}", first], result.stdout
+
+
+def test_a_readme_without_its_quick_start_stops_generation(template_copy):
+    """The next steps come from the README: without its quick start there are none to give."""
+    readme = template_copy / "{{cookiecutter.project_slug}}" / "README.md"
+    readme.write_text(readme.read_text().replace(f"## {QUICK_START}", "## Getting started"))
+    message = f"README.md has no '## {QUICK_START}' section with a command"
     assert_generation_stops(template_copy, message)

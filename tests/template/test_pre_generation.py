@@ -98,3 +98,36 @@ def test_an_edited_replay_outside_the_choices_is_refused(tmp_path, field, value)
     choices = json.loads((TEMPLATE / "cookiecutter.json").read_text())[field]
     assert sorted(named) == sorted(choices)
     assert not output.exists() or list(output.iterdir()) == []
+
+
+def test_the_prompts_do_not_assume_docker():
+    """SQLite is a file in the project folder, or in a volume under Docker; the Python version
+    chosen is the Docker image's, and without Docker the project runs on your own Python."""
+    prompts = json.loads((TEMPLATE / "cookiecutter.json").read_text())["__prompts__"]
+    assert "./db.sqlite3" in prompts["database"]["sqlite"]
+    assert "under Docker" in prompts["database"]["sqlite"]
+    assert "under Docker" in prompts["database"]["postgres"]
+    assert "without Docker, your own Python" in prompts["python_version"]
+
+
+def test_a_refused_answer_prints_what_the_template_readme_says(tmp_path):
+    """The hook's line first; then cookiecutter's own line and traceback, which the template
+    README explains, so that no one takes them for the answer's problem."""
+    command = [sys.executable, "-m", "cookiecutter", "--no-input", "-o", tmp_path, TEMPLATE]
+    shown = subprocess.run(  # one stream, in the order a terminal shows them
+        [*command, "project_slug=django"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=120,
+    ).stdout
+    lines = shown.splitlines()
+    errors = [number for number, line in enumerate(lines) if line.startswith("ERROR: ")]
+    assert len(errors) == 2, shown
+    assert lines[errors[0]].startswith("ERROR: project_slug 'django' would shadow")
+    assert lines[errors[1]].startswith("ERROR: Stopping generation")
+    after = lines[errors[1] + 1 :]
+    assert after[0] == "Traceback (most recent call last):", shown
+    assert any(line.startswith("cookiecutter.exceptions.FailedHookException") for line in after)
+    readme = (TEMPLATE / "README.md").read_text()
+    assert "`ERROR: Stopping generation ...`" in readme and "`FailedHookException`" in readme

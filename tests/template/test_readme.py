@@ -1,6 +1,8 @@
-"""The rendered README is true: its route table is the URL configuration's, path by path and
-method by method, a multi-word resource gets the same hyphenated URL everywhere, and the
-httpie walkthrough works as written, pasted into a terminal or run as a script.
+"""The rendered README is true and read top-down: at most 300 lines under a table of contents,
+in the order a newcomer needs them, linking the docs/ pages that took the rest; its route table
+is the URL configuration's, path by path and method by method; a multi-word resource gets the
+same hyphenated URL everywhere; the walkthrough uses PORT on every line and works as written,
+pasted into a terminal or run as scripts/walkthrough.sh, which holds the same lines.
 
 Real services: Gunicorn, started by the walkthrough test for the session's rendered project of
 each database (SQLite, and PostgreSQL on a throwaway cluster), driven over HTTP by httpie.
@@ -11,10 +13,20 @@ import re
 import time
 
 import pytest
+import yaml
 
-from tooling.accounts import count_rows, delete_users, unique
+from helpers.walkthrough import (
+    assert_walked,
+    paste_walkthrough,
+    run_script,
+    walkers,
+    walkthrough_block,
+)
+from tooling.accounts import count_rows, delete_users
+from tooling.constants import DATABASES
 from tooling.machine import run
 from tooling.project import render, venv_env
+from tooling.readme import headings, section
 from tooling.served import gunicorn, relaxed_env
 
 # Prints every route of the URL configuration, admin's own pages folded into admin/, with the
@@ -103,7 +115,7 @@ def test_multi_word_resource_gets_a_hyphenated_url(tmp_path, venv):
     assert 'router.register("blog-posts", BlogPostViewSet)' in urls
     assert 'LIST_URL = "/api/v1/blog-posts/"' in (project / "tests" / "api.py").read_text()
     readme = (project / "README.md").read_text()
-    assert "/api/v1/blog-posts/" in walkthrough(readme)
+    assert "/api/v1/blog-posts/" in walkthrough_block(readme)
     assert "/api/v1/blog_posts/" not in readme and "/api/v1/blog-posts/" in readme_routes(readme)
     assert '"blog_posts",' in (project / "config" / "settings.py").read_text()
     assert "class BlogPost(models.Model)" in (project / "blog_posts" / "models.py").read_text()
@@ -117,66 +129,85 @@ def test_multi_word_resource_gets_a_hyphenated_url(tmp_path, venv):
     assert not [path for path in paths if "blog_posts" in path]
 
 
-ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def walkthrough(readme):
-    section = readme.split("## Walkthrough", 1)[1]
-    return re.search(r"```bash\n(.*?)```", section, re.DOTALL).group(1)
-
-
-def run_walkthrough(steps, project, env, terminal):
-    """Run the steps as a person pasting them into a terminal does, or as a script in CI does.
-
-    `script` gives them a terminal; without one, standard input is /dev/null and httpie would
-    read its request body from there unless told --ignore-stdin.
-    """
-    shell = f"bash -euo pipefail {steps}"
-    if terminal:
-        command = ["script", "-qefc", shell, "/dev/null"]
-    else:
-        command = ["bash", "-c", f"{shell} < /dev/null"]
-    return ANSI_ESCAPES.sub("", run(command, cwd=project, env=env).stdout)
-
-
 @pytest.mark.gunicorn
-def test_walkthrough_works_as_written(rendered_project, tmp_path):
-    """The README's httpie steps, against Gunicorn (DEBUG off), in a terminal and in a script.
-
-    In a terminal httpie shows every answer's status line; in a script only the bodies, and
-    the last step asks for its status line itself.
-    """
+def test_walkthrough_works_as_written(rendered_project, venv):
+    """The README's walkthrough against Gunicorn (DEBUG off): pasted into a terminal, then as
+    scripts/walkthrough.sh, each step answering the status it declares; each run signs up a
+    user of its own, and its DELETE step leaves that user nothing."""
     database, project, env = rendered_project
-    readme = (project / "README.md").read_text()
-    names = {True: unique("walker-tty"), False: unique("walker-script")}
+    block = walkthrough_block((project / "README.md").read_text())
     outputs = {}
     try:
         with gunicorn(project, relaxed_env(env)) as served:
-            base = served.base
-            port = base.rsplit(":", 1)[1]
-            for terminal, name in names.items():
-                steps = tmp_path / f"walkthrough-{name}.sh"
-                text = walkthrough(readme).replace(":8000", f":{port}").replace("alice", name)
-                steps.write_text(text)
-                started = time.monotonic()
-                outputs[terminal] = run_walkthrough(steps, project, env, terminal)
-                took = time.monotonic() - started
-                mode = "terminal" if terminal else "script"
-                print(f"\n[{database}] walkthrough in a {mode}: {took:.1f} s")
-        left = {name: count_rows(project, env, owner=name) for name in names.values()}
+            port = served.base.rsplit(":", 1)[1]
+            started = time.monotonic()
+            outputs["terminal"] = paste_walkthrough(block, project, venv, port).text
+            pasted = time.monotonic() - started
+            outputs["script"], _ = run_script(project, venv, port)
+            scripted = time.monotonic() - started - pasted
+        print(f"\n[{database}] walkthrough pasted: {pasted:.1f} s, as a script: {scripted:.1f} s")
+        names = [name for output in outputs.values() for name in walkers(output)]
+        left = {name: count_rows(project, env, owner=name) for name in names}
     finally:
-        delete_users(project, env, *names.values())
+        delete_users(project, env, *[name for out in outputs.values() for name in walkers(out)])
+    for output in outputs.values():
+        assert_walked(output, block)
+    assert len(left) == 2 and set(left.values()) == {0}, left  # two users, no rows left
 
-    for terminal, output in outputs.items():
-        name = names[terminal]
-        statuses = re.findall(r"HTTP/1\.1 (\d{3}) ", output)
-        # Sign-up, me, list, PATCH, DELETE, logout, then the request refused after the logout:
-        # the real status lines, so that a refused connection or a 5xx cannot pass.
-        expected = ["201", "200", "200", "200", "204", "200", "401"] if terminal else ["401"]
-        assert statuses == expected, output
-        assert re.search(rf'"username":\s*"{name}"', output), output
-        assert re.search(rf'"email":\s*"{name}@example.com"', output), output
-        assert re.search(r'"results":\s*\[', output), output
-        assert re.search(r'"name":\s*"Renamed"', output), output
-        assert "password" not in output.lower(), output  # no secret echoed back
-    assert left == {name: 0 for name in names.values()}  # the DELETE step deleted it
+
+# The README's sections, in the order a newcomer reads them.
+SECTIONS = [
+    "What it is",
+    "Quick start, without Docker",
+    "Walkthrough",
+    "Routes",
+    "Limits you will meet while testing",
+    "Docker",
+]
+DOCS = ["docs/deploy.md", "docs/docker.md", "docs/security.md", "docs/speed.md"]
+NUMBERS = {"three": 3, "four": 4}
+
+
+@pytest.mark.parametrize("database", DATABASES)
+def test_readme_reads_top_down(database, tmp_path):
+    """At most 300 lines; the table of contents links every section, in order; the sections a
+    newcomer needs come first, in order; each page of docs/ exists and is linked; the stack's
+    services are counted right."""
+    project = render(tmp_path, database=database)
+    readme = (project / "README.md").read_text()
+    assert len(readme.splitlines()) <= 300, len(readme.splitlines())
+    sections = headings(readme)
+    contents = re.findall(r"^- \[(.+)\]\(#([a-z0-9-]+)\)$", readme, re.MULTILINE)
+    assert [title for title, _ in contents] == sections
+    for title, anchor in contents:  # GitHub's anchors: lowercase, punctuation out, - for spaces
+        assert anchor == re.sub(r"[^a-z0-9 -]", "", title.lower()).replace(" ", "-")
+    assert sections[: len(SECTIONS)] == SECTIONS
+    for page in DOCS:
+        assert f"]({page})" in readme, page
+        assert (project / page).is_file(), page
+    # The services counted in words are the services of the compose file.
+    services = yaml.safe_load((project / "docker-compose.yml").read_text())["services"]
+    for text in (readme, (project / "docs/docker.md").read_text()):
+        (counted,) = re.findall(r"through\s+(\w+)\s+services", text)
+        assert NUMBERS[counted] == len(services), (counted, sorted(services))
+    for page in project.glob("docs/*.md"):  # the pages link each other by names that exist
+        for linked in re.findall(r"\]\(([a-z]+\.md)", page.read_text()):
+            assert (project / "docs" / linked).is_file(), (page.name, linked)
+
+
+def test_walkthrough_uses_port_and_is_the_script(tmp_path):
+    """Every request of the walkthrough goes to :$PORT, 8000 unless set; the README says how
+    to pick another; scripts/walkthrough.sh holds the README's lines, and has no `set -e`,
+    which would close a terminal it was pasted into."""
+    project = render(tmp_path)
+    readme = (project / "README.md").read_text()
+    block = walkthrough_block(readme)
+    request_lines = [line for line in block.splitlines() if line.startswith("step ")]
+    assert request_lines and all(" :$PORT/" in line for line in request_lines)
+    assert "8000" not in block.replace("PORT=${PORT:-8000}", "")
+    assert "export PORT=8001" in section(readme, "Quick start, without Docker")
+    assert "gunicorn config.wsgi --bind 127.0.0.1:$PORT" in readme
+    script = project / "scripts/walkthrough.sh"
+    assert script.stat().st_mode & 0o111, "scripts/walkthrough.sh is not executable"
+    assert script.read_text().split("\n\n", 1)[1] == block
+    assert not re.search(r"^\s*set -[a-z]*e", block, re.MULTILINE)

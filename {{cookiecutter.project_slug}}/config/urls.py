@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -6,6 +7,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts import views as account_views
 
 from .health import healthz
+
+# The admin's pages carry the project's name, the API docs' title, not "Django administration".
+admin.site.site_header = admin.site.site_title = settings.SPECTACULAR_SETTINGS["TITLE"]
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="api-docs"), name="home"),

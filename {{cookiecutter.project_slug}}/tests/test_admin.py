@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils.html import escape
 
 from {{ cookiecutter.resource_plural }}.models import {{ cookiecutter.__resource_class }}
 
@@ -45,3 +46,12 @@ def test_the_admin_refuses_a_username_taken_in_another_case(admin_client, django
         "username": ["A user with that username already exists."]
     }
     assert not django_user_model.objects.filter(username="ÉMILE").exists()
+
+
+def test_admin_pages_carry_the_project_name(client, settings):
+    """The login page's title and header name the project, not "Django administration"."""
+    page = client.get("/admin/login/").content.decode()
+    name = settings.SPECTACULAR_SETTINGS["TITLE"]
+    assert f"<title>Log in | {escape(name)}</title>" in page
+    assert f'<a href="/admin/">{escape(name)}</a>' in page
+    assert "Django administration" not in page
