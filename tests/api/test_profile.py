@@ -75,7 +75,8 @@ def test_privileged_fields_cannot_be_assigned(service, http, prefix, member):
     after = user_rows(service.project, service.env, username)[0]
     assert {**after, "first_name": ""} == row  # the first_name of the ignored ones, only
     assert http.get(service.url(ME), headers=auth).status_code == 200  # no token was ended
-    assert user_rows(service.project, service.env, member[0]) == [other]  # the user whose id was claimed
+    # The user whose id was claimed is as it was.
+    assert user_rows(service.project, service.env, member[0]) == [other]
 
 
 def test_me_and_password_change_refuse_hostile_input(service, http, member):
