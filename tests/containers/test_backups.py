@@ -5,7 +5,7 @@ its volumes (`down -v`), brought up empty, and scripts/restore.sh brings the sam
 A file that is not a backup is refused and changes nothing: a backup that does not restore,
 or a restore that half-writes, is found out on the day it is needed.
 
-Real services: Docker and docker-compose (a stack of its own per database, on the session's
+Real services: Docker and Compose v2 (a stack of its own per database, on the session's
 image: proxy, migrate, web, and db for PostgreSQL; removed with its volumes).
 """
 
@@ -50,14 +50,14 @@ def start(compose):
 
 
 def script(compose, name, stdin_path=None, stdout_path=None):
-    """scripts/<name> as the README runs it, with Compose v1 (all this machine has)."""
+    """scripts/<name> as the README runs it."""
     with contextlib.ExitStack() as files:
         stdin = files.enter_context(stdin_path.open("rb")) if stdin_path else subprocess.DEVNULL
         stdout = files.enter_context(stdout_path.open("wb")) if stdout_path else subprocess.PIPE
         return subprocess.run(
             [f"scripts/{name}"],
             cwd=compose.project_dir,
-            env={**compose.env, "COMPOSE": "docker-compose"},
+            env=compose.env,
             stdin=stdin,
             stdout=stdout,
             stderr=subprocess.PIPE,
