@@ -13,8 +13,9 @@ CRONTAB = re.compile(r"^\s*(?:\S+\s+){5}(cd .*)$", re.M)
 
 
 def section(text, heading):
-    """The part of a Markdown text under `## heading`, up to the next heading of that level."""
-    found = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+    """The part of a Markdown text under `## heading`, up to the next heading (its own `###`
+    sections, such as another way to run the same stack, are not its steps)."""
+    found = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^##+ |\Z)", text, re.M | re.S)
     if not found:
         raise UnexpectedAnswer(f"no section '## {heading}'")
     return found.group(1)

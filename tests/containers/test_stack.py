@@ -170,8 +170,11 @@ def test_stop_during_writes_loses_no_acknowledged_write(stack):
     assert statuses["no answer"] == len(writers), statuses  # each ran until the proxy was gone
     assert set(statuses) <= {201, 503, "no answer"}, statuses
 
-    # The proxy alone, with web stopped: its own error, in the API's JSON shape.
+    # The proxy alone, with web stopped: its own error, in the API's JSON shape. `start`
+    # returns before nginx listens; its health check says when it does.
     stack("start", "proxy")
+    wait_for_health(proxy, "healthy", timeout=60)
+    assert stack.containers("web") == [], "starting the proxy started web too"
     down = requests.get(stack.base + RESOURCES, timeout=10)
     assert down.status_code == 503
     assert down.json() == {"detail": UNAVAILABLE, "code": "unavailable"}
