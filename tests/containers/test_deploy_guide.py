@@ -167,15 +167,16 @@ def admin_login_over_https(guide):
     """The admin's login form, posted over HTTPS with the browser's Origin, is accepted with
     DJANGO_CSRF_TRUSTED_ORIGINS empty: Django compares it with the proxy's Host and scheme."""
     assert read_dotenv(guide.project).get("DJANGO_CSRF_TRUSTED_ORIGINS", "") == ""
-    browser = requests.Session()
-    browser.verify = str(guide.certificate)
-    page = browser.get(f"{guide.https}/admin/login/", timeout=10)
+    # verify on each request: a session's own loses to REQUESTS_CA_BUNDLE in the environment.
+    browser, ca = requests.Session(), str(guide.certificate)
+    page = browser.get(f"{guide.https}/admin/login/", verify=ca, timeout=10)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     answer = browser.post(
         f"{guide.https}/admin/login/?next=/admin/",
         data={"csrfmiddlewaretoken": token, "username": USERNAME, "password": PASSWORD},
         headers={"Origin": guide.https, "Referer": f"{guide.https}/admin/login/"},
         allow_redirects=False,
+        verify=ca,
         timeout=10,
     )
     assert answer.status_code == 302 and answer.headers["Location"] == "/admin/", answer.text[:500]
