@@ -170,10 +170,10 @@ def test_stop_during_writes_loses_no_acknowledged_write(stack):
     assert statuses["no answer"] == len(writers), statuses  # each ran until the proxy was gone
     assert set(statuses) <= {201, 503, "no answer"}, statuses
 
-    # The proxy alone, with web stopped: its own error, in the API's JSON shape. `start`
-    # returns before nginx listens; its health check says when it does.
-    stack("start", "proxy")
-    wait_for_health(proxy, "healthy", timeout=60)
+    # The proxy alone, with web stopped: its own error, in the API's JSON shape. (Compose v2's
+    # `start proxy` would start web too.) nginx listens once its health check says so.
+    stack("up", "-d", "--no-deps", "proxy")
+    wait_for_health(stack.container("proxy"), "healthy", timeout=60)
     assert stack.containers("web") == [], "starting the proxy started web too"
     down = requests.get(stack.base + RESOURCES, timeout=10)
     assert down.status_code == 503
