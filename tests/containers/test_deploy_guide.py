@@ -65,10 +65,10 @@ class Guide:
 
     def __init__(self, project, name, tmp_path):
         self.project, self.name = project, name
-        guide = section(
+        self.text = section(
             (project / "docs/deploy.md").read_text(), "A VM with Docker Compose and HTTPS"
         )
-        self.blocks, self.crontab = named_blocks(guide), crontab_command(guide)
+        self.blocks, self.crontab = named_blocks(self.text), crontab_command(self.text)
         self.http_port, self.https_port = free_port(), free_port()
         letsencrypt, self.backups = tmp_path / "letsencrypt", tmp_path / "backups"
         self.backups.mkdir()
@@ -133,6 +133,7 @@ def write_settings(guide):
     settings = dict(line.split("=", 1) for line in guide.blocks[".env"].splitlines() if line)
     for secret in SECRET_NAMES:
         if f"{secret}=" in lines:  # left empty, for the person to fill in
+            assert f"`{secret}`" in guide.text, f"the guide does not say to fill in {secret}"
             settings[secret] = secrets.token_urlsafe(50)
     written = []
     for line in lines:
