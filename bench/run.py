@@ -6,7 +6,7 @@ project that checks the token and the user and then does nothing (the floor of a
 DRF project a student writes by hand (projects/handwritten) and a one-line Django view
 (projects/bare). wrk loads the authenticated list (a page of 20) with 100 rows and with 100,000
 in the table, a detail, a create and a token obtain. Then the memory of a worker after 10,000
-and 50,000 requests, and the time from `docker-compose up` to the first healthy /healthz/.
+and 50,000 requests, and the time from `docker compose up` to the first healthy /healthz/.
 
 This machine is shared and noisy, so every server stays up for the whole run and the figures
 that are compared are measured in turns, round after round; each figure is the median of its

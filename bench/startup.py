@@ -1,6 +1,6 @@
 """Container start to the first healthy /healthz/ through the published port.
 
-`start_to_healthy` times any compose stack (a tooling.docker.Compose): `docker-compose up -d`
+`start_to_healthy` times any compose stack (a tooling.docker.Compose): `docker compose up -d`
 of images already built, on fresh volumes (the first start, migrations included), until `url`
 answers 200. `rendered_stack` builds the rendered SQLite project's stack on the local stand-in
 base image (no registry is reachable here); point `start_to_healthy` at another stack and URL
@@ -34,8 +34,8 @@ def rendered_stack(template, folder):
 
 
 def start_to_healthy(compose, url, rounds=3):
-    """Seconds from `docker-compose up -d` to the first 200 from url, and to the return of
-    `docker-compose up -d` itself (containers created and started), once per round, each
+    """Seconds from `docker compose up -d` to the first 200 from url, and to the return of
+    `docker compose up -d` itself (containers created and started), once per round, each
     round on fresh volumes; the stack is removed after each round."""
     timings = []
     for _ in range(rounds):

@@ -18,6 +18,7 @@ tests turn it into a failed test (tests/ci_plugin.py) or the bench into its exit
 | `docker` | the Docker engine, image builds on stand-in bases, compose stacks |
 | `stack` | a project's image and compose stack, brought up, its API through the published port |
 | `dev_project` | a rendered project driven through its Makefile, as a newcomer types it |
+| `guide` | the commands of a rendered project's docs/deploy.md, as a person copies them |
 | `workflow` | runs a GitHub Actions job's steps here; the template's CI calls it as a script |
 | `regressions` | applies a regression to a copy of a bake, runs its suite: caught or missed |
 | `regression_catalogue` | the regressions a rendered project's suite must catch, as data |

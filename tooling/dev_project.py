@@ -75,10 +75,10 @@ class DevProject:
         raise NotReady(f"{what}: not within {timeout} s\n{log.read_text()[-4000:]}")
 
     def compose(self, *args, dev=True, check=True):
-        """docker-compose in the folder: the development stack, or the production one."""
+        """`docker compose` in the folder: the development stack, or the production one."""
         stack = ["-p", self.env["DEV_PROJECT"], "-f", "docker-compose.dev.yml"] if dev else []
         return run(
-            ["docker-compose", *stack, *args],
+            ["docker", "compose", *stack, *args],
             cwd=self.project,
             env=self.env,
             check=check,

@@ -27,15 +27,23 @@ from .machine import require, run
 
 
 def require_engine():
-    """docker and docker-compose, a running engine and the stand-in base images, which
+    """docker with Compose v2, a running engine and the stand-in base images, which
     .ci/setup-machine installs, starts and builds; MissingTool otherwise."""
-    require("docker", "docker-compose")
+    require_compose()
     info = run(["docker", "info"], check=False, timeout=30)
     if info.returncode != 0:
         raise MissingTool(f"the Docker engine is not running: {info.stderr.strip()[-300:]}")
     for image in (STANDIN_PYTHON_IMAGE, STANDIN_POSTGRES_IMAGE, STANDIN_NGINX_IMAGE):
         if not image_exists(image):
             raise MissingTool(f"no image {image}: run tests/standin_images/build.sh")
+
+
+def require_compose():
+    """`docker compose` (v2), the Compose that users run; MissingTool otherwise."""
+    require("docker")
+    version = run(["docker", "compose", "version", "--short"], check=False, timeout=30)
+    if version.returncode != 0 or not version.stdout.lstrip("v").startswith("2."):
+        raise MissingTool(f"needs Compose v2 (.ci/setup-machine installs it): {version.stderr}")
 
 
 def docker_env(**extra):
@@ -125,7 +133,7 @@ def buildkit_client():
 
 
 class Compose:
-    """docker-compose (v1) for one rendered project, under a project name of its own, on the
+    """`docker compose` (v2) for one rendered project, under a project name of its own, on the
     stand-in images."""
 
     def __init__(self, project_dir, name, **variables):
@@ -134,7 +142,7 @@ class Compose:
 
     def __call__(self, *args, check=True, timeout=300):
         return run(
-            ["docker-compose", *args],
+            ["docker", "compose", *args],
             cwd=self.project_dir,
             env=self.env,
             check=check,
@@ -144,7 +152,7 @@ class Compose:
     def exec(self, service, *command, env=(), check=True):
         options = []
         for name, value in dict(env).items():
-            options += ["-e", f"{name}={value}"]  # compose v1 mangles the -e=NAME=value form
+            options += ["-e", f"{name}={value}"]
         return self("exec", "-T", *options, service, *command, check=check)
 
     def container(self, service):
@@ -156,7 +164,8 @@ class Compose:
 
     @property
     def network(self):
-        """The network compose made for the project, where services find each other by name."""
+        """The network compose made for the project, where services find each other by name
+        (Compose v2 joins container names with `-`, but still this one with `_`)."""
         return f"{self.env['COMPOSE_PROJECT_NAME']}_default"
 
     def remove(self):

@@ -46,7 +46,7 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def build(tmp_path_factory):
     """build(database): the project rendered and its image built, once per database and session."""
-    require("docker", "docker-compose", "openssl")
+    require("openssl")
     require_engine()
     started = time.monotonic()
     done = {}
@@ -124,7 +124,7 @@ def stack(request):
 def dev(request, tmp_path_factory):
     """A project of an ordinary user (uid 1000) and its development image, built with host
     networking as builds need here: compose's own builds in the Makefile come from the cache."""
-    require("docker", "docker-compose", "make")
+    require("make")
     require_engine()
     database = request.param
     started = time.monotonic()

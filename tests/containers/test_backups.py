@@ -7,7 +7,7 @@ one, is refused and changes nothing; a restore ends every token issued before it
 logged out after the backup was made; a failed backup leaves no file and exits non-zero; the
 backup file is readable by its owner alone.
 
-Real services: Docker and docker-compose (a stack of its own per database, on the session's
+Real services: Docker and Compose v2 (a stack of its own per database, on the session's
 image: proxy, migrate, web, and db for PostgreSQL; removed with its volumes).
 """
 
@@ -59,14 +59,14 @@ def start(compose):
 
 
 def script(compose, name, *arguments, stdin_path=None, stdout_path=None):
-    """scripts/<name> as the README runs it, with Compose v1 (all this machine has)."""
+    """scripts/<name> as the README runs it."""
     with contextlib.ExitStack() as files:
         stdin = files.enter_context(stdin_path.open("rb")) if stdin_path else subprocess.DEVNULL
         stdout = files.enter_context(stdout_path.open("wb")) if stdout_path else subprocess.PIPE
         return subprocess.run(
             [f"scripts/{name}", *map(str, arguments)],
             cwd=compose.project_dir,
-            env={**compose.env, "COMPOSE": "docker-compose"},
+            env=compose.env,
             stdin=stdin,
             stdout=stdout,
             stderr=subprocess.PIPE,
@@ -161,7 +161,7 @@ def foreign_database(stack, tmp_path, migrations):
     )
     with path.open("wb") as out:
         subprocess.run(
-            ["docker-compose", "exec", "-T", "db", "sh", "-c", dump],
+            ["docker", "compose", "exec", "-T", "db", "sh", "-c", dump],
             cwd=stack.project_dir,
             env=stack.env,
             stdout=out,

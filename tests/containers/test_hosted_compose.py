@@ -6,7 +6,7 @@ database is a throwaway cluster on this machine that serves TLS only, on the add
 Docker's bridge, so that containers reach it as they would reach a provider's. A guide that
 left a service on the bundled database, or a connection in the clear, would fail here.
 
-Real services: a PostgreSQL cluster (TLS only), Docker and docker-compose (a stack of its own
+Real services: a PostgreSQL cluster (TLS only), Docker and Compose v2 (a stack of its own
 on the session's PostgreSQL image: proxy, migrate, web, without db; removed afterwards).
 """
 

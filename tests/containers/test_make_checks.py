@@ -9,7 +9,7 @@ migration. What the container writes into the folder belongs to the folder's own
 neither root nor the image's user), as on a laptop: otherwise a newcomer's first `make test`
 leaves files they cannot delete.
 
-Real services: Docker and docker-compose (the session's development image per database; the
+Real services: Docker and Compose v2 (the session's development image per database; the
 development stack the Makefile starts: web, and db for PostgreSQL).
 """
 

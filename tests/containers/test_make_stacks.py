@@ -7,7 +7,7 @@ same container; Ctrl-C leaves nothing running. `make up` serves through the prox
 `make down` stops both stacks but keeps the data. These are the first commands a newcomer types:
 one that hangs, rebuilds on every edit or loses the data costs them their first day.
 
-Real services: Docker and docker-compose (the session's development image per database; the
+Real services: Docker and Compose v2 (the session's development image per database; the
 development stack: web, and db for PostgreSQL; the production stack: proxy, migrate, web).
 """
 

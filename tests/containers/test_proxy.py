@@ -7,7 +7,7 @@ little latency; with docker-compose.tls.yml it serves HTTPS with a certificate a
 plain HTTP without a loop. A proxy that got any of these wrong would let one client stall,
 flood or brute-force a deployment.
 
-Real services: Docker and docker-compose (the session's SQLite stack: proxy, migrate, web;
+Real services: Docker and Compose v2 (the session's SQLite stack: proxy, migrate, web;
 throwaway containers of the web image on the stack's network).
 """
 

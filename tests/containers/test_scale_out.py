@@ -5,7 +5,7 @@ starts; the proxy must spread requests over every replica, one started later inc
 a restart; and a token issued by one replica must be good on the others, since they share
 nothing but the database. Otherwise scaling out would race migrations or log users out.
 
-Real services: Docker and docker-compose (the session's PostgreSQL stack: proxy, migrate, db
+Real services: Docker and Compose v2 (the session's PostgreSQL stack: proxy, migrate, db
 and three web replicas, then a fourth).
 """
 

@@ -1,4 +1,4 @@
-"""The docker-compose stack of a rendered project as the README runs it, on SQLite and
+"""The compose stack of a rendered project as the README runs it, on SQLite and
 PostgreSQL: what a deployment meets over its life.
 
 Only the proxy is published; the README's walkthrough works through it and its data outlives
@@ -6,7 +6,7 @@ Only the proxy is published; the README's walkthrough works through it and its d
 without a restart; `stop` during writes loses no write that got its 2xx. These are the promises
 the README makes to whoever deploys the template.
 
-Real services: Docker and docker-compose (the session's stack per database: proxy, migrate,
+Real services: Docker and Compose v2 (the session's stack per database: proxy, migrate,
 web, and db for PostgreSQL, with three web replicas there).
 """
 
@@ -43,7 +43,7 @@ def test_only_the_proxy_is_published(stack):
 
 
 def test_stack_serves_the_walkthrough_and_keeps_its_data(stack):
-    """docker-compose as the README runs it, then `down` and `up` again."""
+    """`docker compose` as the README runs it, then `down` and `up` again."""
     api = Client(stack.base)
     assert stack.exec("web", "id", "-u").stdout.strip() != "0", "Gunicorn runs as root"
 
@@ -134,7 +134,7 @@ def write_until_refused(base, access, prefix, outcomes, stopped):
 
 @pytest.mark.parametrize("stack", ["sqlite"], indirect=True)
 def test_stop_during_writes_loses_no_acknowledged_write(stack):
-    """`docker-compose stop` while four clients write: the proxy stops taking requests first,
+    """`docker compose stop` while four clients write: the proxy stops taking requests first,
     Gunicorn finishes those in flight within its graceful timeout, and every write that got a
     2xx is in the database afterwards. While web is down, the proxy answers a JSON 503."""
     create_user(stack, "writer")
@@ -170,8 +170,11 @@ def test_stop_during_writes_loses_no_acknowledged_write(stack):
     assert statuses["no answer"] == len(writers), statuses  # each ran until the proxy was gone
     assert set(statuses) <= {201, 503, "no answer"}, statuses
 
-    # The proxy alone, with web stopped: its own error, in the API's JSON shape.
-    stack("start", "proxy")
+    # The proxy alone, with web stopped: its own error, in the API's JSON shape. (Compose v2's
+    # `start proxy` would start web too.) nginx listens once its health check says so.
+    stack("up", "-d", "--no-deps", "proxy")
+    wait_for_health(stack.container("proxy"), "healthy", timeout=60)
+    assert stack.containers("web") == [], "starting the proxy started web too"
     down = requests.get(stack.base + RESOURCES, timeout=10)
     assert down.status_code == 503
     assert down.json() == {"detail": UNAVAILABLE, "code": "unavailable"}

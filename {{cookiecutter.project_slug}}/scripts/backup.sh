@@ -3,13 +3,13 @@
 #   mkdir -p ~/backups && scripts/backup.sh ~/backups/{{ cookiecutter.project_slug }}-$(date +%F).{{ "dump" if cookiecutter.database == "postgres" else "sqlite3" }}
 # Keep backups outside the project folder: they hold every account. Only you may read the
 # file, and it appears only once the backup is complete: a failed backup leaves no file and
-# exits non-zero. Restore it with scripts/restore.sh. With Compose v1, set COMPOSE=docker-compose.
+# exits non-zero. Restore it with scripts/restore.sh.
 set -eu
 if [ $# -ne 1 ]; then
     echo "usage: scripts/backup.sh FILE" >&2
     exit 2
 fi
-compose=${COMPOSE:-docker compose}
+compose="docker compose"
 umask 077
 partial="$1.partial"
 trap 'rm -f "$partial"' EXIT

@@ -5,10 +5,9 @@
 # newer than this code. All or nothing: a backup that cannot be read, or fails half-way,
 # leaves the data as it was. Every token issued before ends (token_version goes past both the
 # backup's and the current one): a token logged out after the backup was made stays dead.
-# With Compose v1, set COMPOSE=docker-compose.
 set -eu
 cd "$(dirname "$0")/.."
-compose=${COMPOSE:-docker compose}
+compose="docker compose"
 backup=$(mktemp)
 trap 'rm -f "$backup"' EXIT
 cat > "$backup"

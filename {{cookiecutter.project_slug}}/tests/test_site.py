@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.test import Client
 
-from .api import LIST_URL
+from .api import LIST_URL, PASSWORD
 
 
 def test_healthz(anonymous):
@@ -129,3 +129,26 @@ def test_root_redirects_to_the_docs(anonymous):
     response = anonymous.get("/")
     assert response.status_code == 302
     assert response["Location"] == "/api/docs/"
+
+
+def test_own_forms_behind_the_https_proxy_need_no_trusted_origins(settings, make_user):
+    """The admin's login form posted from its own page, over HTTPS behind the proxy: Django
+    compares the browser's Origin with the Host and the scheme (X-Forwarded-Proto) that the
+    proxy passes on, so DJANGO_CSRF_TRUSTED_ORIGINS is only for other origins."""
+    settings.ALLOWED_HOSTS = ["api.example.com"]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.CSRF_TRUSTED_ORIGINS = []
+    make_user("admin", is_staff=True)
+    proxied = {"HTTP_HOST": "api.example.com", "HTTP_X_FORWARDED_PROTO": "https"}
+    form = {"username": "admin", "password": PASSWORD, "next": "/admin/"}
+
+    def post_login(origin):
+        browser = Client(enforce_csrf_checks=True, **proxied)
+        browser.get("/admin/login/")
+        token = browser.cookies["csrftoken"].value
+        posted = {**form, "csrfmiddlewaretoken": token}
+        return browser.post("/admin/login/", posted, HTTP_ORIGIN=origin)
+
+    accepted = post_login("https://api.example.com")
+    assert accepted.status_code == 302 and accepted["Location"] == "/admin/"
+    assert post_login("https://elsewhere.example").status_code == 403
