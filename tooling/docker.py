@@ -125,8 +125,8 @@ def buildkit_client():
 
 
 class Compose:
-    """docker-compose (v1) for one rendered project, under a project name of its own, on the
-    stand-in images."""
+    """Compose v2 (`docker compose`) for one rendered project, under a project name of its own,
+    on the stand-in images."""
 
     def __init__(self, project_dir, name, **variables):
         self.project_dir = project_dir
@@ -134,7 +134,7 @@ class Compose:
 
     def __call__(self, *args, check=True, timeout=300):
         return run(
-            ["docker-compose", *args],
+            ["docker", "compose", *args],
             cwd=self.project_dir,
             env=self.env,
             check=check,
