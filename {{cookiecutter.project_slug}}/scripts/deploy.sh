@@ -26,7 +26,8 @@ if [ -z "$old" ]; then
     exit 1
 fi
 count=$(echo "$old" | wc -w)
-image=$($compose config --images web | head -n 1)
+# The name the web image is built under (WEB_IMAGE, without a tag).
+image=$($compose images web | awk 'NR == 2 { print $2 }')
 
 if [ "$rollback" = true ]; then
     echo "deploy: back to $image:previous"
@@ -38,7 +39,9 @@ else
 fi
 
 echo "deploy: starting $count new web container(s) beside the $count running"
-$compose up --detach --no-deps --no-recreate --scale "web=$((count * 2))" web
+# --no-recreate keeps the old containers as they are. Not --no-deps: Compose would count that
+# a change of configuration, and the next `up` would recreate every web container at once.
+$compose up --detach --no-recreate --scale "web=$((count * 2))" web
 new=$($compose ps -q web | grep -v -x -F "$old" || true)
 
 for container in $new; do
