@@ -44,11 +44,16 @@ def wait_until_answering(container, timeout=120):
         time.sleep(0.2)
 
 
-def check_load(stack, load, username, what):
-    """No read failed, no 500, every acknowledged write stored; the figures printed."""
+def check_load(stack, load, username, what, crashes=0):
+    """No read failed, no 500, every acknowledged write stored; the figures printed.
+
+    A process killed while it writes an answer cuts that answer short: each crash may cost
+    the one read it was answering (a body shorter than its Content-Length), nothing else."""
     writes = load.failures(methods=("POST", "PATCH"))
     print(f"\n[containers/{what}] {load.summary()}; writes not acknowledged: {writes[:5]}")
-    assert load.failures(methods=("GET",)) == [], load.statuses()
+    reads = load.failures(methods=("GET",))
+    cut_short = [a for a in reads if a.status == "ChunkedEncodingError"]
+    assert len(cut_short) <= crashes and len(reads) == len(cut_short), load.statuses()
     assert 500 not in load.statuses(), load.statuses()
     assert load.lost(stored_rows(lambda code: stack_shell(stack, code), username)) == []
     assert load.created and load.renamed
@@ -111,5 +116,5 @@ def test_soak_with_a_crash_a_stop_and_a_database_restart(stack):
         time.sleep(30)
     assert inspect_container(crashed)["RestartCount"] >= 1
     print(f"\n[containers/soak] faults at (s): { {k: round(v) for k, v in faults.items()} }")
-    check_load(stack, load, "soaker", "soak")
+    check_load(stack, load, "soaker", "soak", crashes=1)
     stack.wait_until_healthy("web", f"{stack.base}/healthz/")

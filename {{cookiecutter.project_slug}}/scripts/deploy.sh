@@ -1,6 +1,6 @@
 #!/bin/sh
-# A new version of web, with no request dropped: `make deploy`. `make rollback` (this script
-# with --rollback) puts back the image that ran before the last deploy, the same way.
+# A new version of web while the old one keeps serving: `make deploy`. `make rollback` (this
+# script with --rollback) puts back the image that ran before the last deploy, the same way.
 #
 #  1. Tag the image the web containers run as <image>:previous, then build the new one.
 #  2. Apply the migrations (the one-shot migrate service) while the old containers serve:
@@ -9,7 +9,9 @@
 #     calls each healthy (it answers /healthz/). The proxy finds them within a second; one
 #     that does not listen yet refuses the connection, and the proxy tries another.
 #  4. Stop the old ones: Gunicorn finishes the requests it holds (up to 30 s), and the proxy
-#     takes them out of rotation when they refuse connections. Then remove them.
+#     takes them out of rotation when they refuse connections. Then remove them. A POST that
+#     reached one in the instant it stopped listening gets a 503: the proxy never sends a
+#     write twice.
 #
 # If a new container does not turn healthy, it is removed and the old ones keep serving.
 set -eu
