@@ -15,6 +15,7 @@ tests turn it into a failed test (tests/ci_plugin.py) or the bench into its exit
 | `accounts` | users, tokens and session logins of a served project |
 | `docker` | the Docker engine, image builds on stand-in bases, compose stacks |
 | `stack` | a project's image and compose stack, brought up, its API through the published port |
+| `load` | reads and writes from several clients during a deploy or a fault; what they got |
 | `dev_project` | a rendered project driven through its Makefile, as a newcomer types it |
 | `workflow` | runs a GitHub Actions job's steps here; the template's CI calls it as a script |
 """

@@ -75,14 +75,25 @@ def not_found(request, exception):
 DATABASE_RETRY_AFTER = 2
 
 
+def database_unavailable(error):
+    """Whether the database could not answer (a lost, refused or closed connection, a busy
+    SQLite file) rather than refused the query. SQLite raises OperationalError for a missing
+    table too, with the plain SQLITE_ERROR code: that is a bug, and stays a 500."""
+    if isinstance(error, InterfaceError):
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    return getattr(error.__cause__, "sqlite_errorname", None) != "SQLITE_ERROR"
+
+
 def server_error(request):
     """Django's 500 handler: the details go to the log, not to the client.
 
     Django calls it while it handles the exception, wherever it was raised (a view, a
-    middleware, DRF), so the exception is still at hand: a lost or refused database connection
-    (OperationalError, or InterfaceError on one already closed) answers 503 instead.
+    middleware, DRF), so the exception is still at hand: a database that could not answer
+    gets 503 instead.
     """
-    if isinstance(sys.exception(), OperationalError | InterfaceError):
+    if database_unavailable(sys.exception()):
         detail = "The database is unavailable, try again shortly."
         response = json_error(detail, "database_unavailable", status.HTTP_503_SERVICE_UNAVAILABLE)
         response["Retry-After"] = str(DATABASE_RETRY_AFTER)
