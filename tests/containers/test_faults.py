@@ -93,6 +93,30 @@ def test_scale_down_and_up_under_load(stack):
 
 
 @pytest.mark.parametrize("stack", ["postgres"], indirect=True)
+def test_a_replica_that_answers_gets_requests_within_2_s(stack):
+    """A web container that already answers joins the network under the name `web`, as a
+    replica does once Gunicorn is up: within 2 s, the proxy sends it requests."""
+    access = login(stack, "latecomer")
+    late = f"{stack.env['COMPOSE_PROJECT_NAME']}-late-web"
+    stack("run", "--detach", "--no-deps", "--name", late, "web")
+    try:
+        wait_until_answering(late)
+        run(["docker", "network", "disconnect", stack.network, late])
+        run(["docker", "network", "connect", "--alias", "web", stack.network, late])
+        joined = time.monotonic()
+        # Each request says when it was sent: the log tells the first that reached `late`.
+        while (sent := time.monotonic() - joined) < 4:
+            path = f"{RESOURCES}?page_size=2&sent={sent * 1000:.0f}"
+            requests.get(stack.base + path, headers={"Authorization": f"Bearer {access}"})
+        reached = [int(ms) for ms in re.findall(r"page_size=2&sent=(\d+) ", container_logs(late))]
+    finally:
+        run(["docker", "rm", "--force", late])
+    first = min(reached, default=None)
+    print(f"\n[containers/scale] a replica that answers: first request {first} ms after it joined")
+    assert first is not None and first <= 2000, reached
+
+
+@pytest.mark.parametrize("stack", ["postgres"], indirect=True)
 def test_soak_with_a_crash_a_stop_and_a_database_restart(stack):
     """About 90 s of four clients (two reading, two writing; a 503 with Retry-After is tried
     again, as the API asks) while a web process is killed, a replica is stopped and started,
