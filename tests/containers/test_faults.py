@@ -92,41 +92,6 @@ def test_scale_down_and_up_under_load(stack):
     check_load(stack, load, "scaler-down-up", "scale 3 -> 1 -> 3")
 
 
-def first_request_after_joining(stack, container, access, trial):
-    """Join `container` to the stack's network under the name `web`; the milliseconds until
-    the first request through the proxy reached it (None within 4 s)."""
-    run(["docker", "network", "connect", "--alias", "web", stack.network, container])
-    joined = time.monotonic()
-    # Each request says when it was sent: the container's log tells the first that reached it.
-    while (sent := time.monotonic() - joined) < 4:
-        path = f"{RESOURCES}?page_size=2&trial={trial}&sent={sent * 1000:.0f}"
-        requests.get(stack.base + path, headers={"Authorization": f"Bearer {access}"})
-    pattern = rf"page_size=2&trial={trial}&sent=(\d+) "
-    return min((int(ms) for ms in re.findall(pattern, container_logs(container))), default=None)
-
-
-@pytest.mark.parametrize("stack", ["postgres"], indirect=True)
-def test_a_replica_that_answers_gets_requests_within_2_s(stack):
-    """A web container that already answers joins the network under the name `web`, as a
-    replica does once Gunicorn is up: within 2 s, the proxy sends it requests. Twice, 11 s
-    apart, so that a proxy that looks the name up only every 10 s cannot pass by chance."""
-    access = login(stack, "latecomer")
-    late = f"{stack.env['COMPOSE_PROJECT_NAME']}-late-web"
-    stack("run", "--detach", "--no-deps", "--name", late, "web")
-    firsts = []
-    try:
-        wait_until_answering(late)
-        run(["docker", "network", "disconnect", stack.network, late])
-        for trial in range(2):
-            firsts.append(first_request_after_joining(stack, late, access, trial))
-            run(["docker", "network", "disconnect", stack.network, late])
-            time.sleep(11 * (trial == 0))
-    finally:
-        run(["docker", "rm", "--force", late])
-    print(f"\n[containers/scale] a replica that answers: first request after (ms) {firsts}")
-    assert all(first is not None and first <= 2000 for first in firsts), firsts
-
-
 @pytest.mark.parametrize("stack", ["postgres"], indirect=True)
 def test_soak_with_a_crash_a_stop_and_a_database_restart(stack):
     """About 90 s of four clients (two reading, two writing; a 503 with Retry-After is tried
