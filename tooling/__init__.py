@@ -17,6 +17,7 @@ tests turn it into a failed test (tests/ci_plugin.py) or the bench into its exit
 | `readme` | a rendered README's sections and commands, and pasting them into a terminal |
 | `docker` | the Docker engine, image builds on stand-in bases, compose stacks |
 | `stack` | a project's image and compose stack, brought up, its API through the published port |
+| `load` | reads and writes from several clients during a deploy or a fault; what they got |
 | `dev_project` | a rendered project driven through its Makefile, as a newcomer types it |
 | `guide` | the commands of a rendered project's docs/deploy.md, as a person copies them |
 | `workflow` | runs a GitHub Actions job's steps here; the template's CI calls it as a script |

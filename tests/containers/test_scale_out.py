@@ -78,7 +78,7 @@ def test_scale_out_migrates_once_and_spreads_requests(stack):
     assert all(served.values()), served
 
     # A replica started later gets requests too, without the proxy being restarted: nginx
-    # looks `web` up again (every 10 s).
+    # looks `web` up again (every second).
     proxy = inspect_container(stack.containers("proxy")[0])
     stack("up", "-d", "--no-deps", "--no-recreate", "--scale", "web=4", "web")
     (added,) = set(stack.containers("web")) - set(replicas)

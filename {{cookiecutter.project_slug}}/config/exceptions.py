@@ -10,7 +10,12 @@ knows none of them, so they would end as Django's HTML "Bad Request (400)" page.
 never reach a DRF view (a URL that matches no route, an unknown Host header, a failed CSRF
 check, a crash) would get Django's HTML pages too, unless the views below answer them
 (config/urls.py and CSRF_FAILURE_VIEW in settings name them).
+
+A database that is down or restarting is not a bug of the request: it gets 503 and a
+Retry-After, which clients and the proxy take as "try again", instead of a 500.
 """
+
+import sys
 
 from django.core.exceptions import (
     PermissionDenied,
@@ -18,6 +23,7 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status, views
 
@@ -65,8 +71,33 @@ def not_found(request, exception):
     return json_error("Not found.", "not_found", status.HTTP_404_NOT_FOUND)
 
 
+# Seconds a client waits before it tries again: about what a database restart takes.
+DATABASE_RETRY_AFTER = 2
+
+
+def database_unavailable(error):
+    """Whether the database could not answer (a lost, refused or closed connection, a busy
+    SQLite file) rather than refused the query. SQLite raises OperationalError for a missing
+    table too, with the plain SQLITE_ERROR code: that is a bug, and stays a 500."""
+    if isinstance(error, InterfaceError):
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    return getattr(error.__cause__, "sqlite_errorname", None) != "SQLITE_ERROR"
+
+
 def server_error(request):
-    """Django's 500 handler: the details go to the log, not to the client."""
+    """Django's 500 handler: the details go to the log, not to the client.
+
+    Django calls it while it handles the exception, wherever it was raised (a view, a
+    middleware, DRF), so the exception is still at hand: a database that could not answer
+    gets 503 instead.
+    """
+    if database_unavailable(sys.exception()):
+        detail = "The database is unavailable, try again shortly."
+        response = json_error(detail, "database_unavailable", status.HTTP_503_SERVICE_UNAVAILABLE)
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        return response
     return json_error(
         "A server error occurred.", "server_error", status.HTTP_500_INTERNAL_SERVER_ERROR
     )

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, OperationalError
 from django.test import Client
 
 from .api import LIST_URL, PASSWORD
@@ -63,6 +63,27 @@ def test_errors_outside_the_api_are_json(settings, monkeypatch):
         assert (response.status_code, response.json()["code"]) == (status, code), what
         assert set(response.json()) == {"detail", "code"}, what
     assert errors["POST /healthz/"][0]["Allow"] == "GET, HEAD"
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_lost_database_answers_503_with_retry_after(client_for, user, monkeypatch, method):
+    """Every query failing, as while the database restarts: 503 and when to try again, in the
+    API's error shape, never a 500."""
+    client = client_for(user)
+    client.raise_request_exception = False
+
+    def lost_connection(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("django.db.backends.utils.CursorWrapper.execute", lost_connection)
+        response = getattr(client, method)(LIST_URL, {"name": "Kept for later"})
+    assert response.status_code == 503
+    assert response.json() == {
+        "detail": "The database is unavailable, try again shortly.",
+        "code": "database_unavailable",
+    }
+    assert response["Retry-After"] == "2"
 
 
 def test_api_errors_carry_a_code(anonymous, user):
