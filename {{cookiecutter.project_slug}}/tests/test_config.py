@@ -83,12 +83,14 @@ def settings_in(folder, **variables):
 
 
 def documented_values():
-    """NAME: value of every variable .env.example sets, but those of REQUIRED (the keys it
-    leaves empty, a placeholder database)."""
+    """NAME: value of every variable .env.example sets, and of every Django variable it shows
+    commented out with its default (`# DJANGO_NUM_PROXIES=0`), but those of REQUIRED (the keys
+    it leaves empty, a placeholder database)."""
     values = {}
     for line in (PROJECT / ".env.example").read_text().splitlines():
-        name, equals, value = line.partition("=")
-        if equals and not line.startswith("#") and name not in REQUIRED:
+        shown = line.startswith("# DJANGO_")
+        name, equals, value = line.removeprefix("# ").partition("=")
+        if equals and (shown or not line.startswith("#")) and name not in REQUIRED:
             values[name] = value
     return values
 
