@@ -246,4 +246,53 @@ CATALOGUE = [
         "    if isinstance(exc, RequestDataTooBig):\n        exc = RequestTooLarge()\n    elif",
         "    if",
     ),
+    # --- Accounts: security state, names, passwords, the lockout.
+    Regression(
+        "a stale user object never writes back the password or the is_* flags",
+        "accounts/models.py",
+        'if name != "token_version" and (name not in GUARDED_FIELDS or name in changed)',
+        'if name != "token_version"',
+    ),
+    Regression(
+        "token_version goes up in SQL, not from memory",
+        "accounts/models.py",
+        'update(\n                token_version=models.F("token_version") + 1\n            )',
+        "update(token_version=self.token_version + 1)",
+    ),
+    Regression(
+        "a profile change writes only the fields it was sent",
+        "accounts/serializers.py",
+        "        user.save(update_fields=list(validated_data))\n",
+        "        user.save()\n",
+    ),
+    Regression(
+        "usernames are unique without regard to case",
+        "accounts/models.py",
+        'return unicodedata.normalize("NFKC", username.casefold())',
+        'return unicodedata.normalize("NFKC", username)',
+    ),
+    Regression(
+        "a password is checked exactly as typed, spaces included",
+        TOKENS,
+        '        self.fields["password"] = PasswordField()\n',
+        "",
+    ),
+    Regression(
+        "the email changes only with the current password",
+        "accounts/serializers.py",
+        'if "email" in attrs and attrs["email"] != self.instance.email:',
+        "if False:",
+    ),
+    Regression(
+        "a right password clears that account's count at that address",
+        "accounts/lockout.py",
+        "PasswordFailure.objects.filter(username=self.username, address=self.address).delete()",
+        "pass",
+    ),
+    Regression(
+        "a database that cannot answer gets 503, not 500",
+        "config/exceptions.py",
+        "    if database_unavailable(sys.exception()):",
+        "    if False:",
+    ),
 ]

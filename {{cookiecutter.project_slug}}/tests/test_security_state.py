@@ -67,6 +67,17 @@ def test_a_late_profile_change_keeps_a_logout(user, tokens, anonymous):
     assert refresh.status_code == 401
 
 
+def test_a_late_profile_change_writes_only_the_fields_it_was_sent(user, client_for):
+    stale = as_loaded_now(user)
+    other_tab = client_for(user).patch(ME_URL, {"last_name": "Liddell"})
+    assert other_tab.status_code == 200
+
+    assert patch_me_as(stale, {"first_name": "Alice"}).status_code == 200
+
+    user.refresh_from_db()
+    assert (user.first_name, user.last_name) == ("Alice", "Liddell")
+
+
 def test_a_late_profile_change_keeps_a_deactivation_and_a_demotion(make_user):
     staff = make_user("carol", is_staff=True)
     stale = as_loaded_now(staff)
