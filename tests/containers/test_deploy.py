@@ -18,7 +18,7 @@ from tooling.constants import STANDIN_IMAGES
 from tooling.docker import inspect_container, shell_env
 from tooling.load import Load, stored_rows
 from tooling.machine import run
-from tooling.stack import Client, create_user, stack_shell
+from tooling.stack import Client, create_user, delete_users, stack_shell
 
 pytestmark = [pytest.mark.containers, pytest.mark.timeout(1800)]
 
@@ -85,4 +85,5 @@ def test_deploy_and_rollback_under_load_drop_nothing(stack):
     finally:
         (stack.project_dir / "release.txt").unlink()
         stack.up()  # back on the session's image
+        delete_users(stack, username)  # and its rows: other tests count theirs on this stack
         run(["docker", "image", "rm", image, f"{image}:previous"], check=False)

@@ -10,6 +10,7 @@ Real services: Docker and Compose v2 (the session's PostgreSQL stack: proxy, mig
 three web replicas), clients on 127.0.0.1 only, each loop bounded.
 """
 
+import contextlib
 import os
 import re
 import signal
@@ -22,7 +23,7 @@ from tooling.constants import RESOURCES
 from tooling.docker import container_logs, inspect_container, wait_for_health
 from tooling.load import Load, stored_rows
 from tooling.machine import run
-from tooling.stack import Client, create_user, stack_shell
+from tooling.stack import Client, create_user, delete_users, stack_shell
 
 pytestmark = [pytest.mark.containers, pytest.mark.timeout(1800)]
 
@@ -32,9 +33,15 @@ ANSWERS = (
 )
 
 
-def login(stack, username):
+@contextlib.contextmanager
+def signed_in(stack, username):
+    """A new user's access token; the user goes afterwards with the rows it wrote, since other
+    tests count theirs on the session stack."""
     create_user(stack, username)
-    return Client(stack.base).login(username)["access"]
+    try:
+        yield Client(stack.base).login(username)["access"]
+    finally:
+        delete_users(stack, username)
 
 
 def wait_until_answering(container, timeout=120):
@@ -66,30 +73,30 @@ def check_load(stack, load, username, what, crashes=0):
 def test_scale_down_and_up_under_load(stack):
     """`--scale web=1`, then `--scale web=3`, while two clients read and two write; within
     2 s of answering /healthz/, each new replica serves requests through the proxy."""
-    access = login(stack, "scaler-down-up")
-    spread = f"{RESOURCES}?page_size=3&spread=1"
-    with Load(stack.base, access, limit=240) as load:
-        # --no-recreate: the replica that stays keeps serving (Compose v2 would recreate it
-        # where an earlier `up` had other options, such as --no-deps).
-        stack("up", "-d", "--no-recreate", "--scale", "web=1")
-        (kept,) = stack.containers("web")
-        time.sleep(2)
-        stack("up", "-d", "--no-recreate", "--scale", "web=3")
-        added = set(stack.containers("web")) - {kept}
-        for container in added:
-            wait_until_answering(container)
-        answered = time.monotonic()
-        while time.monotonic() - answered < 2:
-            requests.get(stack.base + spread, headers={"Authorization": f"Bearer {access}"})
-        time.sleep(1)
-    served = {
-        container: len(re.findall(r"GET /api/v1/things/\?page_size=3&spread=1 ", logs))
-        for container in added | {kept}
-        for logs in [container_logs(container)]
-    }
-    print(f"\n[containers/scale] in the 2 s after the new replicas answered: {served}")
-    assert len(added) == 2 and all(served.values()), served
-    check_load(stack, load, "scaler-down-up", "scale 3 -> 1 -> 3")
+    with signed_in(stack, "scaler-down-up") as access:
+        spread = f"{RESOURCES}?page_size=3&spread=1"
+        with Load(stack.base, access, limit=240) as load:
+            # --no-recreate: the replica that stays keeps serving (Compose v2 would recreate it
+            # where an earlier `up` had other options, such as --no-deps).
+            stack("up", "-d", "--no-recreate", "--scale", "web=1")
+            (kept,) = stack.containers("web")
+            time.sleep(2)
+            stack("up", "-d", "--no-recreate", "--scale", "web=3")
+            added = set(stack.containers("web")) - {kept}
+            for container in added:
+                wait_until_answering(container)
+            answered = time.monotonic()
+            while time.monotonic() - answered < 2:
+                requests.get(stack.base + spread, headers={"Authorization": f"Bearer {access}"})
+            time.sleep(1)
+        served = {
+            container: len(re.findall(r"GET /api/v1/things/\?page_size=3&spread=1 ", logs))
+            for container in added | {kept}
+            for logs in [container_logs(container)]
+        }
+        print(f"\n[containers/scale] in the 2 s after the new replicas answered: {served}")
+        assert len(added) == 2 and all(served.values()), served
+        check_load(stack, load, "scaler-down-up", "scale 3 -> 1 -> 3")
 
 
 @pytest.mark.parametrize("stack", ["postgres"], indirect=True)
@@ -97,26 +104,26 @@ def test_soak_with_a_crash_a_stop_and_a_database_restart(stack):
     """About 90 s of four clients (two reading, two writing; a 503 with Retry-After is tried
     again, as the API asks) while a web process is killed, a replica is stopped and started,
     and the database restarts."""
-    access = login(stack, "soaker")
-    faults = {}
-    with Load(stack.base, access, limit=150, honour_retry_after=True) as load:
-        time.sleep(10)
-        crashed = stack.containers("web")[0]
-        os.kill(inspect_container(crashed)["State"]["Pid"], signal.SIGKILL)
-        faults["web crash"] = time.monotonic() - load.started
-        time.sleep(20)
-        stopped = stack.containers("web")[1]
-        run(["docker", "stop", "--time", "40", stopped])
-        time.sleep(5)
-        run(["docker", "start", stopped])
-        faults["graceful stop and start"] = time.monotonic() - load.started
-        time.sleep(20)
-        stack("restart", "db")
-        faults["database restart"] = time.monotonic() - load.started
-        time.sleep(30)
-    assert inspect_container(crashed)["RestartCount"] >= 1
-    print(f"\n[containers/soak] faults at (s): { {k: round(v) for k, v in faults.items()} }")
-    check_load(stack, load, "soaker", "soak", crashes=1)
-    # Every replica healthy again, the crashed one restarted by its restart policy.
-    for container in stack.containers("web"):
-        wait_for_health(container, "healthy", timeout=120)
+    with signed_in(stack, "soaker") as access:
+        faults = {}
+        with Load(stack.base, access, limit=150, honour_retry_after=True) as load:
+            time.sleep(10)
+            crashed = stack.containers("web")[0]
+            os.kill(inspect_container(crashed)["State"]["Pid"], signal.SIGKILL)
+            faults["web crash"] = time.monotonic() - load.started
+            time.sleep(20)
+            stopped = stack.containers("web")[1]
+            run(["docker", "stop", "--time", "40", stopped])
+            time.sleep(5)
+            run(["docker", "start", stopped])
+            faults["graceful stop and start"] = time.monotonic() - load.started
+            time.sleep(20)
+            stack("restart", "db")
+            faults["database restart"] = time.monotonic() - load.started
+            time.sleep(30)
+        assert inspect_container(crashed)["RestartCount"] >= 1
+        print(f"\n[containers/soak] faults at (s): { {k: round(v) for k, v in faults.items()} }")
+        check_load(stack, load, "soaker", "soak", crashes=1)
+        # Every replica healthy again, the crashed one restarted by its restart policy.
+        for container in stack.containers("web"):
+            wait_for_health(container, "healthy", timeout=120)

@@ -40,18 +40,23 @@ def test_scale_out_migrates_once_and_spreads_requests(stack):
     assert len(migrators) == 1, migrators
     state = inspect_container(migrators[0])["State"]
     assert state["ExitCode"] == 0
+    # A fresh stack's migrate applies every migration; after a test that deployed to this
+    # stack, it finds none left. Either way it is the only container that migrated.
     applied = gunicorn_lines(migrators[0], r"^  Applying ")
-    assert applied, container_logs(migrators[0])
+    log = container_logs(migrators[0])
+    assert applied or "No migrations to apply." in log, log
     for replica in replicas:
         assert not gunicorn_lines(replica, "Applying"), f"{replica} migrated"
         started = inspect_container(replica)["State"]["StartedAt"]
         assert started > state["FinishedAt"], "a replica started before the migrations ended"
-    recorded = stack_shell(
+    unapplied = stack_shell(
         stack,
-        "from django.db.migrations.recorder import MigrationRecorder\n"
-        "print(MigrationRecorder.Migration.objects.count())",
+        "from django.db import connection\n"
+        "from django.db.migrations.executor import MigrationExecutor\n"
+        "executor = MigrationExecutor(connection)\n"
+        "print(len(executor.migration_plan(executor.loader.graph.leaf_nodes())))",
     )
-    assert int(recorded) == len(applied)
+    assert int(unapplied) == 0
 
     create_user(stack, "scaler")
     api = Client(stack.base)
