@@ -7,8 +7,7 @@ and sign-up's 10 an hour (lifted by emptying the cache), the lockout after 10 wr
 (lifted by manage.py unlock); and a 500, whose traceback is in the server's console, and in the
 answer too with DEBUG on.
 
-Real services: Gunicorn with the settings of the project's .env, over HTTP, on SQLite and on
-PostgreSQL (a throwaway cluster).
+Real services: Gunicorn with the settings of the project's .env, over HTTP, on SQLite.
 """
 
 import re
@@ -24,7 +23,12 @@ from tooling.project import read_dotenv
 from tooling.readme import bash_blocks, commands, paste, section
 from tooling.served import gunicorn, relaxed_env
 
-pytestmark = pytest.mark.gunicorn
+# The limits and their commands are the same on both databases, and tests/auth/ checks each
+# limit on PostgreSQL too: SQLite, the project a student starts from, is enough here.
+pytestmark = [
+    pytest.mark.gunicorn,
+    pytest.mark.parametrize("rendered_project", ["sqlite"], indirect=True),
+]
 
 LIMITS = "Limits you will meet while testing"
 CLEAR_CACHE = "from django.core.cache import cache; cache.clear()"
