@@ -1,5 +1,6 @@
 """The commands of a rendered project's docs/deploy.md, read as a person copies them: the
-fenced shell blocks that open with a `# Name` comment, and the crontab line."""
+fenced shell blocks that open with a `# Name` comment, and the crontab line (its sections:
+tooling.readme.section)."""
 
 import re
 import textwrap
@@ -10,15 +11,6 @@ from .errors import UnexpectedAnswer
 FENCE = re.compile(r"^( *)```(\w*)\n(.*?)^\1```$", re.M | re.S)
 # A crontab line: five time fields, then the command.
 CRONTAB = re.compile(r"^\s*(?:\S+\s+){5}(cd .*)$", re.M)
-
-
-def section(text, heading):
-    """The part of a Markdown text under `## heading`, up to the next heading (its own `###`
-    sections, such as another way to run the same stack, are not its steps)."""
-    found = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^##+ |\Z)", text, re.M | re.S)
-    if not found:
-        raise UnexpectedAnswer(f"no section '## {heading}'")
-    return found.group(1)
 
 
 def named_blocks(text):

@@ -15,12 +15,15 @@ AFTER_PASTE = 'echo "status after the paste: $?"\nexit\n'
 STATUS_AFTER_PASTE = re.compile(r"^status after the paste: (\d+)$", re.MULTILINE)
 
 
-def section(readme, heading):
-    """The text under `## heading`, up to the next heading of the same level."""
-    marker = f"\n## {heading}\n"
-    if marker not in readme:
-        raise ValueError(f"the README has no section {heading!r}")
-    return readme.split(marker, 1)[1].split("\n## ", 1)[0]
+def section(text, heading, subsections=True):
+    """The text under `## heading`, up to the next heading of the same level; without its
+    `###` subsections when `subsections` is false (a guide's steps end where another way to
+    run the same stack begins)."""
+    end = "## " if subsections else "##+ "
+    found = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^{end}|\Z)", text, re.M | re.S)
+    if not found:
+        raise ValueError(f"no section '## {heading}'")
+    return found.group(1)
 
 
 def bash_blocks(text):

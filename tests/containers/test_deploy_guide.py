@@ -30,9 +30,10 @@ import requests
 
 from tooling.constants import DATABASES, HEALTH, PASSWORD, RESOURCES, SECRET_NAMES
 from tooling.docker import Compose, health, inspect_container
-from tooling.guide import crontab_command, named_blocks, section
+from tooling.guide import crontab_command, named_blocks
 from tooling.machine import free_port, run
 from tooling.project import read_dotenv, render
+from tooling.readme import section
 from tooling.stack import Client, create_user
 
 pytestmark = [pytest.mark.containers, pytest.mark.timeout(1800)]
@@ -74,9 +75,9 @@ class Guide:
 
     def __init__(self, project, name, tmp_path):
         self.project, self.name = project, name
-        self.text = section(
-            (project / "docs/deploy.md").read_text(), "A VM with Docker Compose and HTTPS"
-        )
+        guide = (project / "docs/deploy.md").read_text()
+        # Its own steps: the `###` ways after them (a hosted database) are not.
+        self.text = section(guide, "A VM with Docker Compose and HTTPS", subsections=False)
         self.blocks, self.crontab = named_blocks(self.text), crontab_command(self.text)
         self.http_port, self.https_port = free_port(), free_port()
         letsencrypt, self.backups = tmp_path / "letsencrypt", tmp_path / "backups"
