@@ -1,7 +1,8 @@
 """The PostgreSQL variant's compose stack without its `db` service, on a database elsewhere.
 
 As docs/deploy.md tells: the URL goes in .env as HOSTED_DATABASE_URL, the guide's override
-file hands it to the services that connect, and `--no-deps` leaves `db` out. The "hosted"
+file hands it to the services that connect and puts `db` in a profile nothing asks for, and
+COMPOSE_FILE in .env names it, so that a plain `up` runs the stack without `db`. The "hosted"
 database is a throwaway cluster on this machine that serves TLS only, on the address of
 Docker's bridge, so that containers reach it as they would reach a provider's. A guide that
 left a service on the bundled database, or a connection in the clear, would fail here.
@@ -14,7 +15,6 @@ import re
 import time
 
 import pytest
-import yaml
 
 from tooling.machine import require, run
 from tooling.postgres import PostgresCluster
@@ -35,17 +35,25 @@ def bridge_address():
     return found.group(1)
 
 
-def guide_override(project, services):
-    """The override file of docs/deploy.md, for the services this compose file has."""
+def guide_section(project):
     guide = (project / "docs/deploy.md").read_text()
-    [block] = re.findall(rf"```yaml\n# {re.escape(OVERRIDE)}\n(.*?)```", guide, re.S)
-    override = yaml.safe_load(block)
-    assert "db" not in override["services"]
-    override["services"] = {
-        name: service for name, service in override["services"].items() if name in services
-    }
-    assert "web" in override["services"]
-    return yaml.safe_dump(override)
+    [section] = re.findall(r"### With a hosted database.*?\n### ", guide, re.S)
+    return section
+
+
+def guide_override(section):
+    """The override file of docs/deploy.md, as written (its `!reset` and `!override` tags are
+    Compose's own)."""
+    [block] = re.findall(rf"```yaml\n# {re.escape(OVERRIDE)}\n(.*?)```", section, re.S)
+    return block
+
+
+def guide_compose_files(section):
+    """The guide's COMPOSE_FILE line, without docker-compose.tls.yml: HTTPS is the subject of
+    the deploy guide's own test, the database is this one's."""
+    [files] = re.findall(r"^COMPOSE_FILE=(\S+)$", section, re.M)
+    assert files.endswith(f":{OVERRIDE}"), files
+    return files.replace("docker-compose.tls.yml:", "")
 
 
 @pytest.fixture(scope="module")
@@ -68,16 +76,30 @@ def test_stack_runs_on_a_hosted_database_without_its_db_service(built, hosted, t
     url = cluster.create_database(name).replace("127.0.0.1", gateway) + "?sslmode=require"
     with (project / ".env").open("a") as env:
         env.write(f"HOSTED_DATABASE_URL={url}\n")
+    section = guide_section(project)
+    (project / OVERRIDE).write_text(guide_override(section))
+    env_file = project / ".env"
+    settings, replaced = re.subn(
+        r"^COMPOSE_FILE=.*$",
+        f"COMPOSE_FILE={guide_compose_files(section)}",
+        env_file.read_text(),
+        flags=re.M,
+    )
+    assert replaced == 1, "the rendered .env has no COMPOSE_FILE line"
+    env_file.write_text(settings)
     compose = stack_on_image(project, f"drfauthdbopshosted{name[-6:]}", built.image)
-    services = compose("config", "--services").stdout.split()
-    (project / OVERRIDE).write_text(guide_override(project, services))
-    hosted_compose = ["-f", "docker-compose.yml", "-f", OVERRIDE]
     try:
-        if "migrate" in services:
-            compose(*hosted_compose, "run", "--rm", "--no-deps", "migrate")
-        others = [service for service in services if service not in ("db", "migrate")]
-        compose(*hosted_compose, "up", "-d", "--no-deps", *others)
-        assert compose("ps", "-q", "db").stdout.strip() == "", "the db service was started"
+        # As step 3 of the guide, on the session's image instead of a build of its own.
+        compose("up", "--detach", "--wait", timeout=600)
+        # Asked of Docker, since `compose ps` leaves out the services of an inactive profile.
+        project_label = f"com.docker.compose.project={compose.env['COMPOSE_PROJECT_NAME']}"
+        made = run(["docker", "ps", "-aq", "--filter", f"label={project_label}"]).stdout.split()
+        assert len(made) == 3, made  # proxy, web and migrate
+        db_label = "label=com.docker.compose.service=db"
+        assert not run(
+            ["docker", "ps", "-aq", "--filter", f"label={project_label}", "--filter", db_label]
+        ).stdout.strip()
+        assert compose("ps", "-q", "-a", "--status", "exited", "migrate").stdout.strip()
         base = published_base(compose)
         compose.wait_until_healthy("web", f"{base}/healthz/")
 
