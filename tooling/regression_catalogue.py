@@ -134,10 +134,16 @@ CATALOGUE = [
         "CORS_ALLOW_CREDENTIALS = True",
     ),
     Regression(
-        "a deactivated user's tokens end, even by a bulk update()",
+        "an inactive user's tokens are refused",
         TOKENS,
         "    if user is None or not user.is_active:\n",
         "    if user is None:\n",
+    ),
+    Regression(
+        "a bulk update() ends the tokens as save() does",
+        "accounts/models.py",
+        "    objects = UserManager()\n",
+        "",
     ),
     Regression(
         "a logout ends every token of the user",

@@ -2,6 +2,7 @@ import unicodedata
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as AuthUserManager
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -22,6 +23,25 @@ def username_key(username):
     return unicodedata.normalize("NFKC", username.casefold())
 
 
+class UserQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        """A bulk update skips save(), so it does here what save() does: a new password or a
+        deactivation ends every token (reactivating the users later brings none back), and a
+        new username gets its username_key."""
+        # is_active computed in SQL may be false for some rows: it ends their tokens too.
+        if "password" in kwargs or kwargs.get("is_active", True) is not True:
+            kwargs.setdefault("token_version", models.F("token_version") + 1)
+        if "username" in kwargs:
+            if not isinstance(kwargs["username"], str):
+                raise TypeError("a username computed in SQL has no username_key: use save()")
+            kwargs["username_key"] = username_key(kwargs["username"])
+        return super().update(**kwargs)
+
+
+class UserManager(AuthUserManager.from_queryset(UserQuerySet)):
+    """Django's manager (create_user, create_superuser), on the queryset above."""
+
+
 class User(AbstractUser):
     """The project's user: a model of its own from the start, so fields can be added later."""
 
@@ -32,9 +52,11 @@ class User(AbstractUser):
     # Usernames are unique without regard to case in the database itself: a unique index on
     # this copy of username_key(username), which save() keeps up to date. A check before the
     # INSERT alone lets two sign-ups of "Casey" and "casey" at the same moment both pass.
-    # (Queryset update() and bulk_create() skip save(): change usernames through save().)
+    # (bulk_create() skips save() and UserQuerySet.update(): create users one by one.)
     # casefold() can make a name up to three times longer, so the column is too.
     username_key = models.CharField(max_length=450, unique=True, editable=False)
+
+    objects = UserManager()
 
     @classmethod
     def from_db(cls, db, field_names, values):

@@ -66,6 +66,16 @@ def test_the_database_refuses_a_username_taken_in_another_case(make_user, taken,
         get_user_model().objects.create_user(username, password=PASSWORD)
 
 
+def test_a_bulk_rename_keeps_names_unique_without_regard_to_case(make_user):
+    make_user("Casey")
+    renamed = make_user("alex")
+    users = get_user_model().objects.filter(pk=renamed.pk)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        users.update(username="CASEY")
+    users.update(username="Alexandra")
+    assert get_user_model().objects.get(username_key="alexandra") == renamed
+
+
 def test_a_sign_up_that_loses_the_race_for_a_name_gets_400(make_user):
     # Two sign-ups of "Casey" and "casey" at once both pass the check before the INSERT; the
     # second INSERT fails on the unique index, and that is the same 400 as a taken name.

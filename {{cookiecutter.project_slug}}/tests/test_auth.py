@@ -9,7 +9,7 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 from rest_framework.test import APIClient
 
-from accounts.tokens import RefreshToken
+from accounts.tokens import RefreshToken, TokenObtainPairSerializer
 
 from .api import LIST_URL, PASSWORD, bearer_client, obtain_tokens
 
@@ -201,10 +201,32 @@ def test_the_token_endpoint_is_throttled(anonymous, user, settings):
     assert statuses == [200] * allowed + [429]
 
 
-def test_a_user_deactivated_by_a_bulk_update_is_refused(anonymous, user, tokens, django_user_model):
-    """A queryset's update() writes the column alone: no save(), so no new token version.
-    The tokens end all the same, because every request checks that the user is active."""
-    django_user_model.objects.filter(pk=user.pk).update(is_active=False)
+def test_a_bulk_deactivation_ends_the_tokens_for_good(anonymous, user, tokens, django_user_model):
+    """A queryset's update() skips save(), but ends the tokens as save() does: reactivating
+    the user brings none of them back."""
+    users = django_user_model.objects.filter(pk=user.pk)
+    users.update(is_active=False)
+    assert bearer_client(tokens["access"]).get(LIST_URL).status_code == 401
+    users.update(is_active=True)
+    assert bearer_client(tokens["access"]).get(LIST_URL).status_code == 401
+    assert anonymous.post(REFRESH_URL, {"refresh": tokens["refresh"]}).status_code == 401
+
+
+def test_an_inactive_user_is_refused_whatever_token_it_holds(anonymous, make_user):
+    """Each request checks that the user is active, not only that the token is current: a
+    token made for an account that is not active yet (awaiting a confirmation) is refused."""
+    pending = make_user("pending", is_active=False)
+    refresh = TokenObtainPairSerializer.get_token(pending)  # with its "ver" claim, current
+    for refused in (
+        bearer_client(str(refresh.access_token)).get(LIST_URL),
+        anonymous.post(REFRESH_URL, {"refresh": str(refresh)}),
+    ):
+        assert refused.status_code == 401
+        assert refused.json()["code"] == "no_active_account"
+
+
+def test_a_bulk_password_change_ends_the_tokens(anonymous, user, tokens, django_user_model):
+    django_user_model.objects.filter(pk=user.pk).update(password="!")
     assert bearer_client(tokens["access"]).get(LIST_URL).status_code == 401
     assert anonymous.post(REFRESH_URL, {"refresh": tokens["refresh"]}).status_code == 401
 
