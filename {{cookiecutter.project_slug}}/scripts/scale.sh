@@ -37,9 +37,13 @@ elif [ "$replicas" -lt "$count" ]; then
     retire "$(echo "$ordered" | tail -n "+$((replicas + 1))")" "$(echo "$ordered" | head -n "$replicas")"
 fi
 
-if grep -q '^WEB_REPLICAS=' .env; then
-    sed -i "s/^WEB_REPLICAS=.*/WEB_REPLICAS=$replicas/" .env
-else
-    echo "WEB_REPLICAS=$replicas" >> .env
-fi
+# The line replaced where it is (or added), and .env rewritten in place: it stays yours alone.
+written=$(mktemp)
+awk -v line="WEB_REPLICAS=$replicas" '
+    /^WEB_REPLICAS=/ { print line; found = 1; next }
+    { print }
+    END { if (!found) print line }
+' .env > "$written"
+cat "$written" > .env
+rm "$written"
 echo "scale: done, $replicas web container(s); WEB_REPLICAS=$replicas in .env"
