@@ -22,9 +22,9 @@ container_name() {
 # and wait until Docker calls each new one healthy. Prints the new containers' ids. One that
 # is not healthy after 120 s is removed with the other new ones, and the old ones serve on.
 start_web() {
-    running=$($compose ps -q web)
+    serving=$($compose ps -q web)
     $compose up --detach --no-recreate --scale "web=$1" web >&2
-    started=$($compose ps -q web | grep -v -x -F "$running" || true)
+    started=$($compose ps -q web | grep -v -x -F "$serving" || true)
     for container in $started; do
         waited=0
         until [ -n "$(docker ps --quiet --filter "id=$container" --filter health=healthy)" ]; do

@@ -34,7 +34,9 @@ elif [ "$replicas" -lt "$count" ]; then
         echo "$(container_name "$container" | awk -F- '{ print $NF }') $container"
     done | sort -n | cut -d ' ' -f 2)
     echo "scale: the proxy sends requests to $replicas web container(s); stopping the others"
-    retire "$(echo "$ordered" | tail -n "+$((replicas + 1))")" "$(echo "$ordered" | head -n "$replicas")"
+    staying=$(echo "$ordered" | head -n "$replicas")
+    leaving=$(echo "$ordered" | tail -n "+$((replicas + 1))")
+    retire "$leaving" "$staying"
 fi
 
 # The line replaced where it is (or added), and .env rewritten in place: it stays yours alone.
