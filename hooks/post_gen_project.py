@@ -22,6 +22,9 @@ VARIANT_FILES = {
     "requirements-dev.txt": "requirements-dev.{database}.txt",
 }
 
+# Files of one database only, deleted for the other: more web replicas need PostgreSQL.
+ONE_DATABASE_FILES = {"scripts/scale.sh": "postgres"}
+
 EXPECTED = [
     "manage.py",
     "gunicorn.conf.py",
@@ -70,6 +73,9 @@ def keep_chosen_variant():
     for name, pattern in VARIANT_FILES.items():
         (PROJECT / pattern.format(database=OTHER_DATABASE)).unlink()
         (PROJECT / pattern.format(database=DATABASE)).rename(PROJECT / name)
+    for name, database in ONE_DATABASE_FILES.items():
+        if database != DATABASE:
+            (PROJECT / name).unlink()
 
 
 def write_env():

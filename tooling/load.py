@@ -3,6 +3,11 @@ a scale change or a fault happens: what every request got, and which writes were
 
 Readers list the resources; writers create one and then rename it. Every loop is bounded by
 `limit` seconds and ends by itself; the stack is the caller's own, on 127.0.0.1.
+
+Each client keeps its connection open between requests (HTTP keep-alive) and, as browsers do,
+sends a request once more when the server had closed the kept connection it went out on before
+any answer (tooling.keepalive). Such resends are counted, and `duplicates` shows them safe: no
+write stored twice.
 """
 
 import json
@@ -15,6 +20,7 @@ import requests
 
 from .accounts import bearer
 from .constants import RESOURCES, detail
+from .keepalive import closed_before_answer, keepalive_session
 
 # A 503 with Retry-After says "try again": a client that honours it waits this long at most.
 RETRY_WAIT_CAP = 2.0
@@ -27,6 +33,7 @@ class Answer:
     status: object  # the HTTP status, or the exception's name when no answer came
     code: str | None  # the code of a JSON error
     retried: int  # 503s with Retry-After before this answer
+    resent: bool = False  # sent again: its kept connection was closed before any answer
 
 
 @dataclass
@@ -75,24 +82,27 @@ class Load:
         return not self.stopping.is_set() and time.monotonic() - self.started < self.limit
 
     def request(self, session, method, path, **body):
-        retried = 0
+        retried, resent = 0, False
         while True:
             try:
                 answer = session.request(method, self.base + path, json=body or None, timeout=15)
             except requests.RequestException as error:
-                self.answers.append(Answer(method, type(error).__name__, None, retried))
+                if closed_before_answer(error) and not resent:
+                    resent = True  # on a new connection: urllib3 dropped the closed one
+                    continue
+                self.answers.append(Answer(method, type(error).__name__, None, retried, resent))
                 return None
             waits = answer.status_code == 503 and "Retry-After" in answer.headers
             if not (self.honour_retry_after and waits and retried < RETRIES):
                 is_json = answer.headers.get("Content-Type", "").startswith("application/json")
                 code = answer.json().get("code") if answer.status_code >= 400 and is_json else None
-                self.answers.append(Answer(method, answer.status_code, code, retried))
+                self.answers.append(Answer(method, answer.status_code, code, retried, resent))
                 return answer
             retried += 1
             time.sleep(min(float(answer.headers["Retry-After"]), RETRY_WAIT_CAP))
 
     def session(self):
-        session = requests.Session()
+        session = keepalive_session()
         session.headers.update(bearer(self.access))
         return session
 
@@ -134,13 +144,22 @@ class Load:
         unrenamed = [pk for pk, name in self.renamed.items() if stored.get(pk) != name]
         return missing + unrenamed
 
+    @staticmethod
+    def duplicates(stored):
+        """Names that `stored` (id -> name, the rows of the load's user) holds more than once:
+        a create applied twice, since each create of a writer has a name of its own."""
+        names = Counter(name.removesuffix(" renamed") for name in stored.values())
+        return sorted(name for name, times in names.items() if times > 1)
+
     def summary(self):
         retried = sum(1 for a in self.answers if a.retried)
+        resent = Counter(a.method for a in self.answers if a.resent)
         return (
             f"{len(self.answers)} requests in {self.took:.1f} s from"
             f" {self.readers + self.writers} clients ({self.readers} reading, {self.writers}"
             f" writing): {dict(self.statuses())}; {len(self.created)} creates and"
-            f" {len(self.renamed)} renames acknowledged; {retried} answered after a Retry-After"
+            f" {len(self.renamed)} renames acknowledged; {retried} answered after a Retry-After;"
+            f" {sum(resent.values())} sent again after a kept connection closed {dict(resent)}"
         )
 
 

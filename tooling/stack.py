@@ -9,8 +9,16 @@ from pathlib import Path
 import requests
 
 from .accounts import deleting_users
-from .constants import HEALTH, PASSWORD, RESOURCES, SECRET_NAMES, STANDIN_PYTHON_IMAGE, TOKEN
-from .docker import Compose, inspect_image
+from .constants import (
+    HEALTH,
+    PASSWORD,
+    RESOURCES,
+    SECRET_NAMES,
+    STANDIN_IMAGES,
+    STANDIN_PYTHON_IMAGE,
+    TOKEN,
+)
+from .docker import Compose, inspect_image, shell_env
 from .errors import UnexpectedAnswer
 from .machine import free_port, run
 from .project import read_dotenv
@@ -184,3 +192,9 @@ class RunningStack(Compose):
         took, printed = bring_up(self, *scale, *options, base=base or self.base, verify=verify)
         self.first_up = self.first_up or printed
         return took
+
+    def shell_env(self, **variables):
+        """A newcomer's shell for the project's own commands (make) on this stack: its name,
+        port, web image and the stand-ins, and `variables` over them."""
+        names = ("COMPOSE_PROJECT_NAME", "WEB_PORT", "WEB_IMAGE", *STANDIN_IMAGES)
+        return shell_env(**{**{name: self.env[name] for name in names}, **variables})

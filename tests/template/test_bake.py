@@ -54,12 +54,16 @@ def test_files_of_the_chosen_variant_only(baked):
     assert locks == ["requirements-dev.txt", "requirements.txt"]
     compose = (project / "docker-compose.yml").read_text()
     requirements = (project / "requirements.txt").read_text()
+    # More web replicas (`make scale`) need PostgreSQL: SQLite keeps one.
+    scale, makefile = project / "scripts/scale.sh", (project / "Makefile").read_text()
     if answers["database"] == "postgres":
         assert "pg_isready" in compose and "pgdata:" in compose
         assert "psycopg" in requirements
+        assert scale.stat().st_mode & 0o111 and "\nscale:" in makefile
     else:
         assert "sqlite:////data/db.sqlite3" in compose and "postgres" not in compose
         assert "psycopg" not in requirements
+        assert not scale.exists() and "scale" not in makefile
 
 
 def test_no_template_debris(baked):

@@ -8,15 +8,14 @@
 #  3. Start as many web containers of the new image beside the old ones and wait until Docker
 #     calls each healthy (it answers /healthz/). The proxy finds them within a second; one
 #     that does not listen yet refuses the connection, and the proxy tries another.
-#  4. Stop the old ones: Gunicorn finishes the requests it holds (up to 30 s), and the proxy
-#     takes them out of rotation when they refuse connections. Then remove them. A POST that
-#     reached one in the instant it stopped listening gets a 503: the proxy never sends a
-#     write twice.
+#  4. Send the proxy's requests to the new ones only, then stop the old ones (Gunicorn
+#     finishes the requests it holds, up to 30 s) and remove them (scripts/replicas.sh).
 #
 # If a new container does not turn healthy, it is removed and the old ones keep serving.
 set -eu
+# shellcheck source=scripts/replicas.sh
+. "$(dirname "$0")/replicas.sh"
 
-compose=${COMPOSE:-docker compose}
 rollback=false
 if [ "${1:-}" = "--rollback" ]; then
     rollback=true
@@ -41,27 +40,8 @@ else
 fi
 
 echo "deploy: starting $count new web container(s) beside the $count running"
-# --no-recreate keeps the old containers as they are. Not --no-deps: Compose would count that
-# a change of configuration, and the next `up` would recreate every web container at once.
-$compose up --detach --no-recreate --scale "web=$((count * 2))" web
-new=$($compose ps -q web | grep -v -x -F "$old" || true)
+new=$(start_web "$((count * 2))")
 
-for container in $new; do
-    waited=0
-    until [ -n "$(docker ps --quiet --filter "id=$container" --filter health=healthy)" ]; do
-        if [ "$waited" -ge 120 ]; then
-            echo "deploy: $container is not healthy after 120 s; the old containers still serve" >&2
-            docker logs --tail 30 "$container" >&2
-            docker rm --force $new >/dev/null
-            exit 1
-        fi
-        sleep 1
-        waited=$((waited + 1))
-    done
-done
-
-echo "deploy: the new containers are healthy; stopping the old ones"
-# Longer than Gunicorn's graceful_timeout, as stop_grace_period in docker-compose.yml.
-docker stop --time 40 $old >/dev/null
-docker rm $old >/dev/null
+echo "deploy: the new containers are healthy; the proxy sends requests to them only"
+retire "$old" "$new"
 echo "deploy: done, $count web container(s) on the new image"
