@@ -40,7 +40,8 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not TIMES:
+    # Only when xdist runs them side by side: one process runs the halves interleaved.
+    if not TIMES or not terminalreporter.config.pluginmanager.has_plugin("dsession"):
         return
     terminalreporter.section("halves")
     for name, (tests, seconds, start, stop) in sorted(TIMES.items()):

@@ -24,6 +24,11 @@ def test_ci_is_any_value_but_false_or_0(value, expected):
 def run_pytest_on(folder, test, ci, *args):
     """pytest with the CI plugin on one test file; what it returned and printed."""
     (folder / "test_one.py").write_text(test)
+    return pytest_in(folder, ci, *args)
+
+
+def pytest_in(folder, ci, *args):
+    """pytest with the CI plugin in a folder; what it returned and printed."""
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "ci_plugin", "-p", "no:cacheprovider", *args],
         cwd=folder,
@@ -113,15 +118,7 @@ def run_halves(folder, ci, skip_in=None):
         for module in (f"test_{letter}.py" for letter in modules):
             skip = "pytest.skip('no tool here')\n" if skip_in == f"{half}/{module}" else ""
             (folder / "tests" / half / module).write_text(HALF_TEST + "    " * bool(skip) + skip)
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "ci_plugin", "-p", "halves_plugin"]
-        + ["-p", "no:cacheprovider", "--numprocesses", "2"],
-        cwd=folder,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{TEMPLATE / 'tests'}:{TEMPLATE}", "CI": ci},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return pytest_in(folder, ci, "-p", "halves_plugin", "--numprocesses", "2")
 
 
 def test_each_half_runs_whole_on_its_own_worker(tmp_path):
