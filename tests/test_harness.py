@@ -1,5 +1,6 @@
 """The harness itself: CI is recognised, a skip or an xfail under CI fails the run, processes
-get stopped, and modules pass alone as well as after others."""
+get stopped, modules pass alone as well as after others, and `make test`'s two halves each run
+whole on a worker of their own."""
 
 import re
 import subprocess
