@@ -15,9 +15,10 @@ demo: $(VENV)/ready
 	scripts/demo
 
 # Lint the template's own code, then every test: bakes, hooks, the rendered suites on SQLite
-# and PostgreSQL, Gunicorn over HTTP, the browser, containers.
+# and PostgreSQL, Gunicorn over HTTP, the browser, containers. Two halves side by side, the
+# container tests on one pytest-xdist worker and the rest on the other (tests/halves_plugin.py).
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses 2
 
 # Serve both variants under Gunicorn and runserver, beside the hand-written DRF project and a
 # bare Django view (bench/projects/), load them with wrk and print requests/s, latency, memory,

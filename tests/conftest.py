@@ -4,6 +4,7 @@ rendered and migrated project per database, and that project under Gunicorn for 
 Everything they call is in tooling/, free of pytest; ci_plugin decides what a missing tool means.
 """
 
+import halves_plugin
 import pytest
 import requests
 
@@ -21,6 +22,11 @@ from tooling.postgres import PostgresCluster
 from tooling.processes import wait_for_workers
 from tooling.project import RenderedProject, project_venv, render, venv_env
 from tooling.served import gunicorn, relaxed_env
+
+
+def pytest_configure(config):
+    # `make test` runs the suite in two halves side by side (tests/halves_plugin.py).
+    config.pluginmanager.register(halves_plugin, "halves")
 
 
 @pytest.fixture(scope="session")

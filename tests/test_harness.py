@@ -1,5 +1,6 @@
 """The harness itself: CI is recognised, a skip or an xfail under CI fails the run, processes
-get stopped, and modules pass alone as well as after others."""
+get stopped, modules pass alone as well as after others, and `make test`'s two halves each run
+whole on a worker of their own."""
 
 import re
 import subprocess
@@ -24,6 +25,11 @@ def test_ci_is_any_value_but_false_or_0(value, expected):
 def run_pytest_on(folder, test, ci, *args):
     """pytest with the CI plugin on one test file; what it returned and printed."""
     (folder / "test_one.py").write_text(test)
+    return pytest_in(folder, ci, *args)
+
+
+def pytest_in(folder, ci, *args):
+    """pytest with the CI plugin in a folder; what it returned and printed."""
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "ci_plugin", "-p", "no:cacheprovider", *args],
         cwd=folder,
@@ -87,6 +93,59 @@ def test_a_missing_tool_skips_off_ci_and_fails_under_ci(tmp_path, phase, ci, sum
     result = run_pytest_on(tmp_path, test, ci, "-rs", f"test_one.py::test_{phase}")
     assert re.search(summary, result.stdout.splitlines()[-1]), result.stdout
     assert "needs no-such-tool-here" in result.stdout
+
+
+# Each half's own session fixture, one per database, as tests/containers/conftest.py has them:
+# it logs where it was built.
+HALF_CONFTEST = """import os
+import pytest
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def stack(request):
+    with open("setups.log", "a") as log:
+        log.write(f"{HALF} {request.param} {os.environ['PYTEST_XDIST_WORKER']}\\n")
+"""
+HALF_TEST = (
+    "import pytest\n\n@pytest.mark.parametrize('n', range(3))\ndef test_one(stack, n):\n    pass\n"
+)
+
+
+def run_halves(folder, ci, skip_in=None):
+    """The split of `make test` (tests/halves_plugin.py, two xdist workers) on two modules in
+    each half: tests/containers/ and tests/served/. `skip_in` names a module that skips."""
+    for half, modules in {"containers": "ab", "served": "cd"}.items():
+        (folder / "tests" / half).mkdir(parents=True)
+        (folder / "tests" / half / "conftest.py").write_text(f"HALF = {half!r}\n{HALF_CONFTEST}")
+        for module in (f"test_{letter}.py" for letter in modules):
+            skip = "pytest.skip('no tool here')\n" if skip_in == f"{half}/{module}" else ""
+            (folder / "tests" / half / module).write_text(HALF_TEST + "    " * bool(skip) + skip)
+    return pytest_in(folder, ci, "-p", "halves_plugin", "--numprocesses", "2")
+
+
+def test_each_half_runs_whole_on_its_own_worker(tmp_path):
+    """Every session fixture is built once per half, however pytest-randomly orders the tests."""
+    result = run_halves(tmp_path, "true")
+    assert result.returncode == 0, result.stdout
+    setups = [line.split() for line in (tmp_path / "setups.log").read_text().splitlines()]
+    assert sorted((half, database) for half, database, _ in setups) == [
+        ("containers", "postgres"), ("containers", "sqlite"),
+        ("served", "postgres"), ("served", "sqlite"),
+    ]  # fmt: skip
+    workers = {
+        half: {worker for name, _, worker in setups if name == half} for half, _, _ in setups
+    }
+    assert len(workers["containers"]) == len(workers["served"]) == 1
+    assert workers["containers"] != workers["served"]
+    assert re.search(r"containers: 12 tests, \d+ s", result.stdout), result.stdout
+    assert re.search(r"the rest: 12 tests, \d+ s", result.stdout), result.stdout
+    assert result.stdout.count("Using --randomly-seed=") == 1
+
+
+@pytest.mark.parametrize("module", ["containers/test_a.py", "served/test_d.py"])
+def test_a_skip_in_either_half_fails_the_split_run_under_ci(tmp_path, module):
+    result = run_halves(tmp_path, "true", skip_in=module)
+    assert result.returncode == 1, result.stdout
+    assert "test(s) skipped or marked xfail: tests/" + module in result.stdout
 
 
 def test_stop_kills_what_ignores_sigterm_and_its_children(tmp_path):

@@ -1,5 +1,6 @@
 """Rendering the template, the virtualenv its projects run in, and their `.env`."""
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -41,15 +42,22 @@ def hook_errors(stderr):
 
 def cached_venv(requirements, install, *pip_options):
     """A virtualenv with `pip install -r install`, kept between runs under the hash of the
-    requirement files (a changed pin makes a new one)."""
+    requirement files (a changed pin makes a new one).
+
+    Processes that want it at once (`make test` runs two) take turns under a file lock: the
+    first builds it, the others wait and then find it complete.
+    """
     digest = hashlib.sha256(b"".join(Path(path).read_bytes() for path in requirements))
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     venv = CACHE / f"venv-{version}-{digest.hexdigest()[:12]}"
-    if not (venv / "complete").exists():
-        shutil.rmtree(venv, ignore_errors=True)
-        run([sys.executable, "-m", "venv", venv])
-        run([venv / "bin/pip", "install", "-q", *pip_options, "-r", install])
-        (venv / "complete").touch()
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / f"{venv.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (venv / "complete").exists():
+            shutil.rmtree(venv, ignore_errors=True)
+            run([sys.executable, "-m", "venv", venv])
+            run([venv / "bin/pip", "install", "-q", *pip_options, "-r", install])
+            (venv / "complete").touch()
     return venv
 
 
