@@ -209,6 +209,22 @@ def wait_for_health(container, status, timeout):
     raise NotReady(f"{container} not {status} within {timeout} s: {health(container)}")
 
 
+# The Dockerfile's HEALTHCHECK, run in a web container: whether Gunicorn answers /healthz/.
+ANSWERS = (
+    "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz/', timeout=2)"
+)
+
+
+def wait_until_answering(container, timeout=120):
+    """Until Gunicorn in a web container answers its health check, asked every 0.2 s (Docker
+    asks every 10 s); NotReady after `timeout`."""
+    started = time.monotonic()
+    while run(["docker", "exec", container, "python", "-c", ANSWERS], check=False).returncode:
+        if time.monotonic() - started > timeout:
+            raise NotReady(f"{container} did not answer its health check within {timeout} s")
+        time.sleep(0.2)
+
+
 def wait_until_healthy(container, url, logs, timeout=180):
     """Until Docker's health check says healthy and `url` answers 200; NotReady on a crash.
 

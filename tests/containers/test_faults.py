@@ -21,17 +21,17 @@ import pytest
 import requests
 
 from tooling.constants import RESOURCES
-from tooling.docker import container_logs, inspect_container, wait_for_health
+from tooling.docker import (
+    container_logs,
+    inspect_container,
+    wait_for_health,
+    wait_until_answering,
+)
 from tooling.load import Load, stored_rows
 from tooling.machine import run
 from tooling.stack import Client, create_user, delete_users, stack_shell
 
 pytestmark = [pytest.mark.containers, pytest.mark.timeout(1800)]
-
-# The Dockerfile's HEALTHCHECK, run in a container: whether Gunicorn answers /healthz/.
-ANSWERS = (
-    "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz/', timeout=2)"
-)
 
 
 @contextlib.contextmanager
@@ -52,13 +52,6 @@ def restored(path, text):
         yield
     finally:
         path.write_text(text)
-
-
-def wait_until_answering(container, timeout=120):
-    started = time.monotonic()
-    while run(["docker", "exec", container, "python", "-c", ANSWERS], check=False).returncode:
-        assert time.monotonic() - started < timeout, f"{container} never answered"
-        time.sleep(0.2)
 
 
 def check_load(stack, load, username, what, crashes=0, writes_may_fail=False):
