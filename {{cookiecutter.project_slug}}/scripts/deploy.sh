@@ -21,11 +21,7 @@ if [ "${1:-}" = "--rollback" ]; then
     rollback=true
 fi
 
-old=$($compose ps -q web)
-if [ -z "$old" ]; then
-    echo "deploy: no web container is running; start the stack first (make up)" >&2
-    exit 1
-fi
+old=$(running_web)
 count=$(echo "$old" | wc -w)
 # The name the web image is built under (WEB_IMAGE, without a tag).
 image=$($compose images web | awk 'NR == 2 { print $2 }')

@@ -17,6 +17,16 @@ container_name() {
     docker ps --all --filter "id=$1" | awk 'NR == 2 { print $NF }'
 }
 
+# The ids of the running web containers; none is an error: there is nothing to replace.
+running_web() {
+    running=$($compose ps -q web)
+    if [ -z "$running" ]; then
+        echo "no web container is running; start the stack first (make up)" >&2
+        return 1
+    fi
+    echo "$running"
+}
+
 # Run `web=COUNT` web containers, keeping those that run (not recreated, nor `--no-deps`:
 # Compose would count that a change, and the next `up` would recreate every one at once),
 # and wait until Docker calls each new one healthy. Prints the new containers' ids. One that

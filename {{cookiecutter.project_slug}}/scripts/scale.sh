@@ -18,11 +18,7 @@ case $replicas in
         ;;
 esac
 
-running=$($compose ps -q web)
-if [ -z "$running" ]; then
-    echo "scale: no web container is running; start the stack first (make up)" >&2
-    exit 1
-fi
+running=$(running_web)
 count=$(echo "$running" | wc -w)
 
 if [ "$replicas" -gt "$count" ]; then
