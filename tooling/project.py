@@ -107,6 +107,17 @@ def read_dotenv(project):
     return values
 
 
+def write_dotenv(project, **settings):
+    """Sets variables in the project's .env as a person edits it: each line that names one is
+    replaced where it stands, and the others are added at the end."""
+    env_file = Path(project) / ".env"
+    written = []
+    for line in env_file.read_text().splitlines():
+        name = line.split("=", 1)[0]
+        written.append(f"{name}={settings.pop(name)}" if name in settings else line)
+    env_file.write_text("\n".join(written + [f"{k}={v}" for k, v in settings.items()]) + "\n")
+
+
 class RenderedProject(NamedTuple):
     """A rendered project on one database, migrated, with the env its commands run in."""
 

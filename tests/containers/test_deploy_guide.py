@@ -32,7 +32,7 @@ from tooling.constants import DATABASES, HEALTH, PASSWORD, RESOURCES, SECRET_NAM
 from tooling.docker import Compose, health, inspect_container
 from tooling.guide import crontab_command, named_blocks
 from tooling.machine import free_port, run
-from tooling.project import read_dotenv, render
+from tooling.project import read_dotenv, render, write_dotenv
 from tooling.readme import section
 from tooling.stack import Client, create_user
 
@@ -145,11 +145,7 @@ def write_settings(guide):
         if f"{secret}=" in lines:  # left empty, for the person to fill in
             assert f"`{secret}`" in guide.text, f"the guide does not say to fill in {secret}"
             settings[secret] = secrets.token_urlsafe(50)
-    written = []
-    for line in lines:
-        name = line.split("=", 1)[0]
-        written.append(f"{name}={settings.pop(name)}" if name in settings else line)
-    env_file.write_text("\n".join(written + [f"{k}={v}" for k, v in settings.items()]) + "\n")
+    write_dotenv(guide.project, **settings)
 
 
 def served_certificate(guide):
