@@ -19,6 +19,8 @@ PASSWORD = "correct-horse-battery-staple"  # noqa: S105 (throwaway users of thro
 # The secrets the post-generation hook writes into .env, and only there.
 SECRET_NAMES = ("DJANGO_SECRET_KEY", "DJANGO_JWT_SIGNING_KEY", "POSTGRES_PASSWORD")
 
+# The oldest Docker Engine the rendered health checks run on (start_interval came in 25).
+MIN_ENGINE = 25
 # No image registry is reachable here: builds start from the local stand-ins that
 # tests/standin_images/build.sh makes (.ci/setup-machine runs it).
 STANDIN_PYTHON_IMAGE = os.environ.get("STANDIN_PYTHON_IMAGE", "drf-auth-template/python:3.11-slim")

@@ -16,6 +16,7 @@ import requests
 
 from .constants import (
     LEAKY_PREFIXES,
+    MIN_ENGINE,
     STANDIN_IMAGES,
     STANDIN_NGINX_IMAGE,
     STANDIN_POSTGRES_IMAGE,
@@ -27,12 +28,18 @@ from .machine import require, run
 
 
 def require_engine():
-    """docker with Compose v2, a running engine and the stand-in base images, which
-    .ci/setup-machine installs, starts and builds; MissingTool otherwise."""
+    """docker with Compose v2, a running engine (MIN_ENGINE or later) and the stand-in base
+    images, which .ci/setup-machine installs, starts and builds; MissingTool otherwise."""
     require_compose()
-    info = run(["docker", "info"], check=False, timeout=30)
+    info = run(["docker", "version", "--format", "{{.Server.Version}}"], check=False, timeout=30)
     if info.returncode != 0:
         raise MissingTool(f"the Docker engine is not running: {info.stderr.strip()[-300:]}")
+    major = info.stdout.strip().split(".", 1)[0]
+    if not major.isdigit() or int(major) < MIN_ENGINE:
+        raise MissingTool(
+            f"Docker Engine {info.stdout.strip()} is older than {MIN_ENGINE}, which the rendered "
+            "health checks need (start_interval): .ci/setup-machine installs a newer one"
+        )
     for image in (STANDIN_PYTHON_IMAGE, STANDIN_POSTGRES_IMAGE, STANDIN_NGINX_IMAGE):
         if not image_exists(image):
             raise MissingTool(f"no image {image}: run tests/standin_images/build.sh")
