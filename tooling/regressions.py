@@ -4,7 +4,9 @@ Each `Regression` is one small edit of one file of a fresh bake (the default res
 `thing`): the text it replaces, which must occur exactly once in that file, so an entry whose
 target moved fails loudly instead of testing nothing. `check()` applies each to a copy of the
 bake (hard links, so a copy costs milliseconds) and runs the project's own pytest there: a
-suite that still passes has missed it. The catalogue itself is `regression_catalogue`.
+suite that still passes has missed it. The suite stops at its first failure, and starts with
+the module an entry names as the one that catches it.
+The catalogue itself is `regression_catalogue`.
 """
 
 import os
@@ -21,6 +23,8 @@ from .machine import run
 # What the rendered suite needs and nothing it writes: the dev database, collected static
 # files and bytecode stay behind.
 NOT_COPIED = shutil.ignore_patterns("db.sqlite3*", "staticfiles", "__pycache__", ".pytest_cache")
+# The modules pytest collects by default (its python_files), which the rendered projects keep.
+TEST_MODULES = ("test_*.py", "*_test.py")
 # Stop at the first failure, deterministic order, nothing cached between runs.
 SUITE = ["python", "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
 
@@ -37,6 +41,9 @@ class Regression(NamedTuple):
     old: str
     new: str
     databases: tuple = ("sqlite",)
+    # The rendered test module that catches it, run before the rest of the suite so that `-x`
+    # stops early; the whole suite still runs after it, so a wrong guess costs only time.
+    run_first: str = ""
 
     def applied_to(self, source):
         """The file's text with this edit made; StaleRegression unless `old` is there once."""
@@ -51,6 +58,21 @@ class Regression(NamedTuple):
             compile(changed, self.path, "exec")  # a SyntaxError would be "caught" for nothing
         return changed
 
+    def suite(self, project):
+        """The paths the project's pytest is given: every test module of its suite, this
+        entry's first if it names one (StaleRegression if the project has no such module).
+        Named one by one: given `tests` as well, pytest would collect in its own order."""
+        if not self.run_first:
+            return []
+        modules = sorted(
+            str(path.relative_to(project))
+            for pattern in TEST_MODULES
+            for path in Path(project, "tests").rglob(pattern)
+        )
+        if self.run_first not in modules:
+            raise StaleRegression(f"regression {self.breaks!r}: no {self.run_first} to run first")
+        return [self.run_first, *(module for module in modules if module != self.run_first)]
+
 
 class Outcome(NamedTuple):
     regression: Regression
@@ -64,6 +86,7 @@ def check_applies(catalogue, project):
     """Every entry of the catalogue meant for this bake's database applies to it once."""
     for regression in catalogue:
         regression.applied_to((Path(project) / regression.path).read_text())
+        regression.suite(project)
 
 
 def copy_with(project, destination, regression):
@@ -92,7 +115,7 @@ def run_one(project, scratch, index, regression, database, env_for):
     copy = copy_with(project, Path(scratch) / f"regression_{index}_{database}", regression)
     started = time.monotonic()
     # A pytest temporary folder of its own: concurrent runs would share the default one.
-    command = [*SUITE, f"--basetemp={copy / '.pytest-tmp'}"]
+    command = [*SUITE, f"--basetemp={copy / '.pytest-tmp'}", *regression.suite(copy)]
     result = run(command, cwd=copy, env=env_for(copy), check=False, timeout=600)
     took = time.monotonic() - started
     output = result.stdout + result.stderr

@@ -49,6 +49,17 @@ def test_a_stale_entry_says_so():
     assert entry.applied_to("DEBUG = True\n") == "DEBUG = 1\n"
 
 
+def test_the_module_an_entry_runs_first_must_exist(tmp_path):
+    (tmp_path / "tests").mkdir()
+    for module in ("test_b.py", "test_a.py"):
+        (tmp_path / "tests" / module).touch()
+    entry = regressions.Regression("a rule", "x.py", "a", "b", run_first="tests/test_b.py")
+    assert entry.suite(tmp_path) == ["tests/test_b.py", "tests/test_a.py"]
+    moved = entry._replace(run_first="tests/test_c.py")
+    with pytest.raises(regressions.StaleRegression, match="'a rule': no tests/test_c.py"):
+        moved.suite(tmp_path)
+
+
 def test_the_rendered_suite_catches_every_regression(rendered_project, database_url, tmp_path):
     database, project, env = rendered_project
 
