@@ -15,8 +15,8 @@ demo: $(VENV)/ready
 	scripts/demo
 
 # Lint the template's own code, then every test: bakes, hooks, the rendered suites on SQLite
-# and PostgreSQL, Gunicorn over HTTP, the browser, containers. Two halves side by side, the
-# container tests on one pytest-xdist worker and the rest on the other (tests/halves_plugin.py).
+# and PostgreSQL, Gunicorn over HTTP, the browser, containers. Two pytest-xdist workers: the
+# container tests whole on one, the rest shared by module (tests/workers_plugin.py).
 test: lint
 	$(BIN)/pytest --numprocesses 2
 

@@ -4,9 +4,9 @@ rendered and migrated project per database, and that project under Gunicorn for 
 Everything they call is in tooling/, free of pytest; ci_plugin decides what a missing tool means.
 """
 
-import halves_plugin
 import pytest
 import requests
+import workers_plugin
 
 # The CI rule (a skip under CI fails the run; MissingTool skips off CI): a plugin's hooks.
 from ci_plugin import (  # noqa: F401
@@ -25,8 +25,8 @@ from tooling.served import gunicorn, relaxed_env
 
 
 def pytest_configure(config):
-    # `make test` runs the suite in two halves side by side (tests/halves_plugin.py).
-    config.pluginmanager.register(halves_plugin, "halves")
+    # How `make test` shares the suite between its two workers (tests/workers_plugin.py).
+    config.pluginmanager.register(workers_plugin, "workers")
 
 
 @pytest.fixture(scope="session")

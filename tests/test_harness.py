@@ -1,6 +1,6 @@
 """The harness itself: CI is recognised, a skip or an xfail under CI fails the run, processes
-get stopped, modules pass alone as well as after others, and `make test`'s two halves each run
-whole on a worker of their own."""
+get stopped, modules pass alone as well as after others, and `make test` shares the suite
+between its two workers as tests/workers_plugin.py says."""
 
 import re
 import subprocess
@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+import workers_plugin
 
 from tooling.constants import TEMPLATE
 from tooling.machine import is_ci, stop
@@ -95,55 +96,66 @@ def test_a_missing_tool_skips_off_ci_and_fails_under_ci(tmp_path, phase, ci, sum
     assert "needs no-such-tool-here" in result.stdout
 
 
-# Each half's own session fixture, one per database, as tests/containers/conftest.py has them:
-# it logs where it was built.
-HALF_CONFTEST = """import os
+# A session fixture per database, as tests/containers/conftest.py and tests/conftest.py have
+# them: it logs where it was built. Each test takes a moment, so that the workers overlap.
+SHARED_CONFTEST = """import os
 import pytest
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
 def stack(request):
     with open("setups.log", "a") as log:
-        log.write(f"{HALF} {request.param} {os.environ['PYTEST_XDIST_WORKER']}\\n")
+        log.write(f"{FOLDER} {request.param} {os.environ['PYTEST_XDIST_WORKER']}\\n")
 """
-HALF_TEST = (
-    "import pytest\n\n@pytest.mark.parametrize('n', range(3))\ndef test_one(stack, n):\n    pass\n"
+SHARED_TEST = (
+    "import time\n\nimport pytest\n\n@pytest.mark.parametrize('n', range(3))\n"
+    "def test_one(stack, n):\n    time.sleep(0.1)\n"
 )
+# Two container modules; the slowest module outside them, by its real path; six more.
+SHARED_MODULES = [
+    "containers/test_a.py",
+    "containers/test_b.py",
+    workers_plugin.LONGEST[0].removeprefix("tests/"),
+    *(f"served/test_{letter}.py" for letter in "cdefgh"),
+]
 
 
-def run_halves(folder, ci, skip_in=None):
-    """The split of `make test` (tests/halves_plugin.py, two xdist workers) on two modules in
-    each half: tests/containers/ and tests/served/. `skip_in` names a module that skips."""
-    for half, modules in {"containers": "ab", "served": "cd"}.items():
-        (folder / "tests" / half).mkdir(parents=True)
-        (folder / "tests" / half / "conftest.py").write_text(f"HALF = {half!r}\n{HALF_CONFTEST}")
-        for module in (f"test_{letter}.py" for letter in modules):
-            skip = "pytest.skip('no tool here')\n" if skip_in == f"{half}/{module}" else ""
-            (folder / "tests" / half / module).write_text(HALF_TEST + "    " * bool(skip) + skip)
-    return pytest_in(folder, ci, "-p", "halves_plugin", "--numprocesses", "2")
+def run_shared(folder, ci, skip_in=None):
+    """`make test`'s sharing (tests/workers_plugin.py, two xdist workers) on SHARED_MODULES.
+    `skip_in` names a module that skips."""
+    for module in SHARED_MODULES:
+        path = folder / "tests" / module
+        if not path.parent.exists():
+            path.parent.mkdir(parents=True)
+            conftest = f"FOLDER = {path.parent.name!r}\n{SHARED_CONFTEST}"
+            (path.parent / "conftest.py").write_text(conftest)
+        skip = "    pytest.skip('no tool here')\n" if skip_in == module else ""
+        path.write_text(SHARED_TEST + skip)
+    return pytest_in(folder, ci, "-p", "workers_plugin", "--numprocesses", "2")
 
 
-def test_each_half_runs_whole_on_its_own_worker(tmp_path):
-    """Every session fixture is built once per half, however pytest-randomly orders the tests."""
-    result = run_halves(tmp_path, "true")
+def test_containers_run_whole_on_one_worker_which_then_joins_the_rest(tmp_path):
+    """Whatever order pytest-randomly collects in: the container tests build their fixtures
+    once, on one worker; the slowest other module's SQLite tests start first on the other;
+    once the containers are done, their worker takes units too. No worker builds a fixture
+    twice (it never goes back to a database it has left)."""
+    result = run_shared(tmp_path, "true")
     assert result.returncode == 0, result.stdout
-    setups = [line.split() for line in (tmp_path / "setups.log").read_text().splitlines()]
-    assert sorted((half, database) for half, database, _ in setups) == [
-        ("containers", "postgres"), ("containers", "sqlite"),
-        ("served", "postgres"), ("served", "sqlite"),
-    ]  # fmt: skip
-    workers = {
-        half: {worker for name, _, worker in setups if name == half} for half, _, _ in setups
-    }
-    assert len(workers["containers"]) == len(workers["served"]) == 1
-    assert workers["containers"] != workers["served"]
-    assert re.search(r"containers: 12 tests, \d+ s", result.stdout), result.stdout
-    assert re.search(r"the rest: 12 tests, \d+ s", result.stdout), result.stdout
+    setups = [tuple(line.split()) for line in (tmp_path / "setups.log").read_text().splitlines()]
+    assert len(setups) == len(set(setups)), setups
+    built_on = {}
+    for folder, _, worker in setups:
+        built_on.setdefault(folder, set()).add(worker)
+    (containers,) = built_on["containers"]
+    (other,) = {"gw0", "gw1"} - {containers}
+    assert built_on["served"] == {containers, other}, "the container worker took no unit"
+    began = dict(re.findall(r"^(gw\d): \d+ tests, .*\): (\S+)", result.stdout, re.MULTILINE))
+    assert began == {containers: "tests/containers/", other: f"{workers_plugin.LONGEST[0]}[sqlite]"}
     assert result.stdout.count("Using --randomly-seed=") == 1
 
 
-@pytest.mark.parametrize("module", ["containers/test_a.py", "served/test_d.py"])
-def test_a_skip_in_either_half_fails_the_split_run_under_ci(tmp_path, module):
-    result = run_halves(tmp_path, "true", skip_in=module)
+@pytest.mark.parametrize("module", ["containers/test_a.py", "served/test_h.py"])
+def test_a_skip_on_either_worker_fails_the_shared_run_under_ci(tmp_path, module):
+    result = run_shared(tmp_path, "true", skip_in=module)
     assert result.returncode == 1, result.stdout
     assert "test(s) skipped or marked xfail: tests/" + module in result.stdout
 
