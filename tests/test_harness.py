@@ -148,7 +148,7 @@ def test_containers_run_whole_on_one_worker_which_then_joins_the_rest(tmp_path):
     (containers,) = built_on["containers"]
     (other,) = {"gw0", "gw1"} - {containers}
     assert built_on["served"] == {containers, other}, "the container worker took no unit"
-    began = dict(re.findall(r"^(gw\d): \d+ tests, .*\): (\S+)", result.stdout, re.MULTILINE))
+    began = dict(re.findall(r"^(gw\d): \d+ tests, .*tests\): (\S+)", result.stdout, re.MULTILINE))
     assert began == {containers: "tests/containers/", other: f"{workers_plugin.LONGEST[0]}[sqlite]"}
     assert result.stdout.count("Using --randomly-seed=") == 1
 

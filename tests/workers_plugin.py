@@ -68,7 +68,8 @@ def pytest_xdist_make_scheduler(config, log):
     return Shared(config, log)
 
 
-# Per worker: [tests, seconds in tests, first start, last stop, units in the order begun].
+# Per worker: [tests, seconds in tests, first start, last stop, {unit: last stop} in the
+# order begun].
 TIMES = {}
 
 
@@ -76,13 +77,12 @@ def pytest_runtest_logreport(report):
     node = getattr(report, "node", None)  # the worker, on xdist's controller
     if node is None:
         return
-    times = TIMES.setdefault(node.gateway.id, [0, 0.0, None, None, []])
+    times = TIMES.setdefault(node.gateway.id, [0, 0.0, None, None, {}])
     times[0] += report.when == "call"
     times[1] += report.duration
     times[2] = min(filter(None, (times[2], report.start)))
     times[3] = max(filter(None, (times[3], report.stop)))
-    if unit(report.nodeid) not in times[4]:
-        times[4].append(unit(report.nodeid))
+    times[4][unit(report.nodeid)] = report.stop
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -90,7 +90,9 @@ def pytest_terminal_summary(terminalreporter):
         return
     terminalreporter.section("workers")
     for worker, (tests, seconds, start, stop, units) in sorted(TIMES.items()):
+        first, first_stop = next(iter(units.items()))
         terminalreporter.write_line(
             f"{worker}: {tests} tests, {stop - start:.0f} s from its first test to its last "
-            f"({seconds:.0f} s inside tests): {units[0]} then {len(units) - 1} more units"
+            f"({seconds:.0f} s inside tests): {first} ({first_stop - start:.0f} s) then "
+            f"{len(units) - 1} more units ({stop - first_stop:.0f} s)"
         )
