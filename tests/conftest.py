@@ -20,7 +20,7 @@ from tooling.accounts import temporary_users
 from tooling.constants import DATABASES, sqlite_url
 from tooling.postgres import PostgresCluster
 from tooling.processes import wait_for_workers
-from tooling.project import RenderedProject, project_venv, render, venv_env
+from tooling.project import RenderedProject, project_venv, quick_hashing, render, venv_env
 from tooling.served import gunicorn, relaxed_env
 
 
@@ -57,11 +57,14 @@ def database_url(postgres):
 
 @pytest.fixture(scope="session", params=DATABASES)
 def rendered_project(request, tmp_path_factory, venv):
-    """A rendered, migrated project per database with the env to run its commands in."""
+    """A rendered, migrated project per database with the env to run its commands in, its
+    settings behind a quick password hash."""
     database = request.param
     project = render(tmp_path_factory.mktemp(database), database=database)
     url = request.getfixturevalue("database_url")(database, project)
-    rendered = RenderedProject(database, project, venv_env(venv, DATABASE_URL=url))
+    # Its tests sign in thousands of times: the quick hash (tests/auth/test_secrets.py checks
+    # the project's own).
+    rendered = RenderedProject(database, project, quick_hashing(venv_env(venv, DATABASE_URL=url)))
     rendered.manage("migrate", "--noinput")
     rendered.manage("collectstatic", "--noinput")
     return rendered

@@ -86,6 +86,23 @@ def venv_env(venv, **extra):
     return env
 
 
+# tooling/overlay/ holds a settings module that wraps a rendered project's own.
+OVERLAY = Path(__file__).parent / "overlay"
+QUICK_HASHING = "quick_hashing_settings"
+
+
+def quick_hashing(env):
+    """The env with the project's settings behind a quick password hash (QUICK_HASHING): for
+    tests that sign in over and over, where the project's own hash would take most of the CPU."""
+    path = os.pathsep.join(filter(None, [str(OVERLAY), env.get("PYTHONPATH")]))
+    return {**env, "PYTHONPATH": path, "DJANGO_SETTINGS_MODULE": QUICK_HASHING}
+
+
+def own_settings(env):
+    """The env with the project's own settings, as its users run it."""
+    return {key: value for key, value in env.items() if key != "DJANGO_SETTINGS_MODULE"}
+
+
 def manage(project, env, *args, check=True, timeout=600):
     """`python manage.py ...` in the project; the CompletedProcess."""
     command = ["python", "manage.py", *map(str, args)]

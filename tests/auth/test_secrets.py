@@ -26,9 +26,10 @@ import time
 import pytest
 import requests
 
+from tooling.accounts import temporary_users
 from tooling.constants import HEALTH, SECRET_NAMES
 from tooling.machine import free_port, run, stop
-from tooling.project import django_shell, read_dotenv
+from tooling.project import django_shell, own_settings, read_dotenv
 from tooling.served import gunicorn, relaxed_env
 
 pytestmark = pytest.mark.gunicorn
@@ -134,15 +135,16 @@ def test_hsts_covers_subdomains_and_preload_lists_only_when_asked(rendered_proje
     assert answer.headers["Strict-Transport-Security"] == sent
 
 
-def test_passwords_are_stored_with_a_strong_hash(rendered_project, make_users):
+def test_passwords_are_stored_with_a_strong_hash(rendered_project):
+    """With the project's own settings (the other tests sign in with a quick hash)."""
     database, project, env = rendered_project
-    (username,) = make_users("hashed")
-    stored = django_shell(
-        project,
-        env,
-        "from django.contrib.auth import get_user_model\n"
-        f"print(get_user_model().objects.get(username={username!r}).password)",
-    ).split()[-1]
+    with temporary_users(project, own_settings(env), "hashed") as (username,):
+        stored = django_shell(
+            project,
+            own_settings(env),
+            "from django.contrib.auth import get_user_model\n"
+            f"print(get_user_model().objects.get(username={username!r}).password)",
+        ).split()[-1]
     algorithm, rest = stored.split("$", 1)
     print(f"\n[{database}] stored password: {algorithm}${rest.split('$')[0]}$...")
     assert re.match(r"pbkdf2_sha256\$1000000\$|argon2", stored)

@@ -17,6 +17,7 @@ import time
 import pytest
 
 from tooling import regressions
+from tooling.project import own_settings
 from tooling.regression_catalogue import CATALOGUE
 
 # Two suites at a time: each is mostly one busy process, and the machine has two cores.
@@ -63,8 +64,8 @@ def test_the_module_an_entry_runs_first_must_exist(tmp_path):
 def test_the_rendered_suite_catches_every_regression(rendered_project, database_url, tmp_path):
     database, project, env = rendered_project
 
-    def env_for(copy):
-        return {**env, "DATABASE_URL": database_url(database, copy)}
+    def env_for(copy):  # the project's own settings, as its CI runs the suite
+        return {**own_settings(env), "DATABASE_URL": database_url(database, copy)}
 
     started, cpu_before = time.monotonic(), children_cpu_seconds()
     outcomes = regressions.check(CATALOGUE, project, database, tmp_path, env_for, PARALLEL)
