@@ -27,6 +27,12 @@ from .errors import MissingTool, NotReady
 from .machine import require, run
 
 
+def major_version(printed):
+    """The major version in what `docker version --format` printed ("26.1.5+dfsg1"), or 0."""
+    major = printed.strip().split(".", 1)[0]
+    return int(major) if major.isdigit() else 0
+
+
 def require_engine():
     """docker with Compose v2, a running engine (MIN_ENGINE or later) and the stand-in base
     images, which .ci/setup-machine installs, starts and builds; MissingTool otherwise."""
@@ -34,8 +40,7 @@ def require_engine():
     info = run(["docker", "version", "--format", "{{.Server.Version}}"], check=False, timeout=30)
     if info.returncode != 0:
         raise MissingTool(f"the Docker engine is not running: {info.stderr.strip()[-300:]}")
-    major = info.stdout.strip().split(".", 1)[0]
-    if not major.isdigit() or int(major) < MIN_ENGINE:
+    if major_version(info.stdout) < MIN_ENGINE:
         raise MissingTool(
             f"Docker Engine {info.stdout.strip()} is older than {MIN_ENGINE}, which the rendered "
             "health checks need (start_interval): .ci/setup-machine installs a newer one"
@@ -133,8 +138,7 @@ def buildkit_client():
         version = run(
             [client, "version", "--format", "{{.Client.Version}}"], check=False, timeout=30
         )
-        major = version.stdout.strip().split(".", 1)[0]
-        if major.isdigit() and int(major) < 23:
+        if 0 < major_version(version.stdout) < 23:
             return client
     return None
 

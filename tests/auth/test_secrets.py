@@ -138,10 +138,11 @@ def test_hsts_covers_subdomains_and_preload_lists_only_when_asked(rendered_proje
 def test_passwords_are_stored_with_a_strong_hash(rendered_project):
     """With the project's own settings (the other tests sign in with a quick hash)."""
     database, project, env = rendered_project
-    with temporary_users(project, own_settings(env), "hashed") as (username,):
+    own = own_settings(env)
+    with temporary_users(project, own, "hashed") as (username,):
         stored = django_shell(
             project,
-            own_settings(env),
+            own,
             "from django.contrib.auth import get_user_model\n"
             f"print(get_user_model().objects.get(username={username!r}).password)",
         ).split()[-1]
